@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Setup, run and test machinery for pos_customer_ledger. See README.md.
+#   ./dev.sh run     set up, create the demo database once, serve on :8069
+#   ./dev.sh test    set up, recreate the test database, run the test suite
+#   ./dev.sh bench   set up, run the benchmark scripts in bench/
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VENV="$ROOT/.venv"
+STATE="$ROOT/.state"
+ODOO_BRANCH=18.0
+ODOO_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/odoo/$ODOO_BRANCH"
+ODOO_GIT=https://github.com/odoo/odoo.git
+DEMO_DB=${DEMO_DB:-pos_ledger_demo}
+TEST_DB=${TEST_DB:-pos_ledger_test}
+HTTP_PORT=${HTTP_PORT:-8069}
+MODULE=pos_customer_ledger
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+ensure_odoo() {
+    if [ -n "${ODOO_SRC:-}" ]; then
+        [ -x "$ODOO_SRC/odoo-bin" ] || die "ODOO_SRC=$ODOO_SRC has no odoo-bin; point it at an Odoo $ODOO_BRANCH source tree."
+    elif [ -x "$ODOO_CACHE/odoo-bin" ]; then
+        ODOO_SRC=$ODOO_CACHE
+    else
+        say "Odoo $ODOO_BRANCH not found; cloning $ODOO_GIT into $ODOO_CACHE"
+        mkdir -p "$(dirname "$ODOO_CACHE")"
+        if ! git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$ODOO_GIT" "$ODOO_CACHE.tmp"; then
+            rm -rf "$ODOO_CACHE.tmp"
+            die "Odoo $ODOO_BRANCH source is missing. Provide it in one of these ways:
+  - export ODOO_SRC=/path/to/odoo-$ODOO_BRANCH (a tree holding odoo-bin, odoo/ and addons/), or
+  - put that tree at $ODOO_CACHE, or
+  - allow network access to github.com so that '$ODOO_GIT' (branch $ODOO_BRANCH) can be cloned."
+        fi
+        mv "$ODOO_CACHE.tmp" "$ODOO_CACHE"
+        ODOO_SRC=$ODOO_CACHE
+    fi
+    export ODOO_SRC
+}
+
+# Odoo's pins for Python < 3.12 include sdists that no longer build (cbor2 5.4.2);
+# its 3.12 pins all have wheels for 3.11, so markers are evaluated as for 3.12.
+odoo_requirements() {
+    "$VENV/bin/python" - "$ODOO_SRC/requirements.txt" <<'EOF'
+import sys
+from pip._vendor.packaging.requirements import Requirement
+env = {"python_version": "3.12", "python_full_version": "3.12.0",
+       "sys_platform": "linux", "platform_system": "Linux"}
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    req = Requirement(line)
+    if req.name.lower() == "python-ldap":  # needs LDAP headers; only auth_ldap uses it
+        continue
+    if req.marker is None or req.marker.evaluate(env):
+        req.marker = None
+        print(req)
+EOF
+}
+
+ensure_venv() {
+    [ -x "$VENV/bin/python" ] || { say "Creating virtualenv $VENV"; python3 -m venv "$VENV"; }
+    mkdir -p "$STATE"
+    local stamp
+    stamp=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha1sum | cut -d' ' -f1)
+    if [ "$(cat "$STATE/venv.stamp" 2>/dev/null)" != "$stamp" ]; then
+        say "Installing Python requirements"
+        odoo_requirements > "$STATE/odoo-requirements.txt"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+            -r "$STATE/odoo-requirements.txt" -r "$ROOT/requirements.txt" \
+            || die "pip could not install the requirements (see above)."
+        echo "$stamp" > "$STATE/venv.stamp"
+    fi
+}
+
+pg_ok() { psql -X -q -d postgres -c 'select 1' >/dev/null 2>&1; }
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else sudo -n -u postgres sh -c "$*"; fi
+}
+
+ensure_postgres() {
+    pg_ok && return 0
+    if [ -z "${PGHOST:-}" ] && ! command -v pg_ctlcluster >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "Installing PostgreSQL from Debian packages"
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+                || die "apt-get could not install postgresql."
+        else
+            die "No PostgreSQL server answers and none is installed. Install PostgreSQL, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
+        fi
+    fi
+    if [ -z "${PGHOST:-}" ]; then
+        local cluster
+        cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1" "$2}')
+        [ -n "$cluster" ] || die "PostgreSQL is installed but has no cluster; create one with pg_createcluster."
+        if ! pg_lsclusters --no-header | awk 'NR==1 {print $4}' | grep -q online; then
+            say "Starting PostgreSQL cluster $cluster"
+            # shellcheck disable=SC2086
+            pg_ctlcluster $cluster start 2>/dev/null || as_postgres "pg_ctlcluster $cluster start" \
+                || die "Could not start PostgreSQL cluster $cluster (run this as root or a sudoer)."
+        fi
+        if ! pg_ok; then
+            say "Creating PostgreSQL role $(id -un)"
+            as_postgres "createuser --superuser $(id -un)" \
+                || die "Could not create a PostgreSQL role for $(id -un)."
+        fi
+    fi
+    pg_ok || die "PostgreSQL does not accept connections for $(id -un) (check PGHOST/PGPORT/PGUSER/PGPASSWORD)."
+}
+
+write_config() {
+    CONF="$STATE/odoo.conf"
+    cat > "$CONF" <<EOF
+[options]
+addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT
+data_dir = $STATE/data
+db_host = ${PGHOST:-False}
+db_port = ${PGPORT:-False}
+db_user = ${PGUSER:-False}
+db_password = ${PGPASSWORD:-False}
+http_port = $HTTP_PORT
+log_level = warn
+max_cron_threads = ${MAX_CRON_THREADS:-1}
+EOF
+}
+
+setup() {
+    ensure_odoo
+    ensure_venv
+    ensure_postgres
+    write_config
+}
+
+odoo() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$CONF" "$@"; }
+
+db_exists() { psql -X -Atq -d postgres -c "select 1 from pg_database where datname = '$1'" | grep -q 1; }
+
+module_installed() {
+    db_exists "$1" && psql -X -Atq -d "$1" \
+        -c "select 1 from ir_module_module where name = '$MODULE' and state = 'installed'" 2>/dev/null | grep -q 1
+}
+
+cmd_run() {
+    setup
+    if ! module_installed "$DEMO_DB"; then
+        say "Creating demo database $DEMO_DB with $MODULE and demo data (a few minutes, once)"
+        odoo -d "$DEMO_DB" -i "$MODULE" --stop-after-init
+    fi
+    say "Odoo: http://localhost:$HTTP_PORT  database: $DEMO_DB  login: admin  password: admin"
+    exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --log-level=info
+}
+
+# Install, then prove upgrade and uninstall on a copy holding POS orders and ledger entries.
+check_upgrade_uninstall() {
+    say "Upgrading $MODULE on $TEST_DB"
+    odoo -d "$TEST_DB" -u "$MODULE" --stop-after-init
+    local copy="${TEST_DB}_uninstall"
+    dropdb --if-exists "$copy"
+    createdb -T "$TEST_DB" "$copy"
+    say "Uninstalling $MODULE on $copy"
+    odoo shell -d "$copy" --no-http <<'PY'
+module = env["ir.module.module"].search([("name", "=", "pos_customer_ledger")])
+orders = env["pos.order"].search_count([])
+entries = env["pos.customer.ledger.entry"].search_count([])
+assert orders and entries, f"uninstall check needs POS orders and entries ({orders}, {entries})"
+module.button_immediate_uninstall()
+env.cr.execute("select to_regclass('pos_customer_ledger_entry')")
+assert env.cr.fetchone()[0] is None, "ledger table survived uninstall"
+assert env["pos.order"].search_count([]) == orders, "uninstall lost POS orders"
+print(f"uninstall check: ok ({orders} POS orders kept, {entries} ledger entries removed)")
+PY
+    dropdb "$copy"
+}
+
+cmd_test() {
+    setup
+    say "Recreating test database $TEST_DB"
+    dropdb --if-exists "$TEST_DB"
+    odoo -d "$TEST_DB" -i "$MODULE" --stop-after-init
+    check_upgrade_uninstall
+    say "Running the test suite"
+    cd "$ROOT"
+    exec "$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$TEST_DB" --odoo-config="$CONF" \
+        "$MODULE/tests" "$@"
+}
+
+cmd_bench() {
+    setup
+    cd "$ROOT"
+    local scripts=("$@")
+    [ ${#scripts[@]} -gt 0 ] || scripts=(bench/*.py)
+    for script in "${scripts[@]}"; do
+        say "Benchmark $script"
+        "$VENV/bin/python" "$script" --config "$CONF"
+    done
+}
+
+case "${1:-}" in
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    bench) shift; cmd_bench "$@" ;;
+    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac

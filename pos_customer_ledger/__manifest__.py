@@ -1,0 +1,25 @@
+{
+    "name": "POS Customer Ledger",
+    "summary": "Customer ledger (客户台账) posted from every POS sale, refund and payment",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Point of Sale",
+    "author": "pos_customer_ledger contributors",
+    "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
+    "license": "LGPL-3",
+    "depends": ["point_of_sale", "account"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/pos_customer_ledger_security.xml",
+        "security/ir.model.access.csv",
+        "views/pos_customer_ledger_entry_views.xml",
+        "views/pos_customer_ledger_partner_stat_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/ledger_statement_wizard_views.xml",
+        "views/pos_customer_ledger_menus.xml",
+    ],
+    "demo": [
+        "demo/pos_customer_ledger_demo.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+VISIT_KINDS = ("sale", "refund")
+
+
+class PosCustomerLedgerPartnerStat(models.Model):
+    """Running totals of one customer's ledger in one company.
+
+    Kept up to date by each posting with one upsert, so reading a customer's
+    balance never scans their history.
+    """
+
+    _name = "pos.customer.ledger.partner.stat"
+    _description = "Customer Ledger Balance"
+    _log_access = False
+    _order = "balance desc, id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    balance = fields.Monetary(readonly=True, help="What the customer owes.")
+    order_count = fields.Integer(string="Orders", readonly=True)
+    total_spent = fields.Monetary(readonly=True, help="Sales net of refunds.")
+    avg_basket = fields.Monetary(string="Average Basket", compute="_compute_avg_basket")
+    first_date = fields.Datetime(string="First Visit", readonly=True)
+    last_date = fields.Datetime(string="Last Visit", readonly=True, index=True)
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "unique (partner_id, company_id)",
+            "A customer has one ledger balance per company.",
+        ),
+    ]
+
+    @api.depends("total_spent", "order_count")
+    def _compute_avg_basket(self):
+        for stat in self:
+            stat.avg_basket = stat.total_spent / stat.order_count if stat.order_count else 0.0
+
+    @api.model
+    def _apply_entry(self, vals):
+        """Add one entry to its customer's totals; return the new balance."""
+        is_visit = vals["kind"] in VISIT_KINDS
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO pos_customer_ledger_partner_stat AS stat
+                    (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
+                VALUES (%(partner)s, %(company)s, %(due)s, %(orders)s, %(spent)s, %(visit)s, %(visit)s)
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                    balance = stat.balance + EXCLUDED.balance,
+                    order_count = stat.order_count + EXCLUDED.order_count,
+                    total_spent = stat.total_spent + EXCLUDED.total_spent,
+                    first_date = LEAST(stat.first_date, EXCLUDED.first_date),
+                    last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
+                RETURNING balance
+                """,
+                partner=vals["partner_id"],
+                company=vals["company_id"],
+                due=vals.get("amount_due", 0.0),
+                orders=1 if vals["kind"] == "sale" else 0,
+                spent=vals.get("amount_total", 0.0) if is_visit else 0.0,
+                visit=vals["date"] if is_visit else None,
+            )
+        )
+        self.invalidate_model()
+        return rows[0][0]
+
+    @api.model
+    def _recompute_from_entries(self, company_ids=None):
+        """Rebuild the totals from the entries in one set-based pass."""
+        self.env["pos.customer.ledger.entry"].flush_model()
+        company_filter = SQL("company_id = ANY(%s)", list(company_ids)) if company_ids else SQL("TRUE")
+        self.env.cr.execute(SQL("DELETE FROM pos_customer_ledger_partner_stat WHERE %s", company_filter))
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO pos_customer_ledger_partner_stat
+                    (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
+                SELECT partner_id, company_id,
+                       SUM(amount_due),
+                       COUNT(*) FILTER (WHERE kind = 'sale'),
+                       COALESCE(SUM(amount_total) FILTER (WHERE kind = ANY(%(visits)s)), 0),
+                       MIN(date) FILTER (WHERE kind = ANY(%(visits)s)),
+                       MAX(date) FILTER (WHERE kind = ANY(%(visits)s))
+                  FROM pos_customer_ledger_entry
+                 WHERE %(company_filter)s
+                 GROUP BY partner_id, company_id
+                """,
+                visits=list(VISIT_KINDS),
+                company_filter=company_filter,
+            )
+        )
+        self.invalidate_model()

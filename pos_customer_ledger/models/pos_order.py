@@ -1,0 +1,76 @@
+from odoo import fields, models
+
+LEDGER_STATES = ("paid", "done", "invoiced")
+
+
+class PosOrder(models.Model):
+    _inherit = "pos.order"
+
+    ledger_entry_ids = fields.One2many(
+        "pos.customer.ledger.entry",
+        "pos_order_id",
+        string="Ledger Entries",
+        groups="pos_customer_ledger.group_ledger_user",
+    )
+
+    def action_pos_order_paid(self):
+        res = super().action_pos_order_paid()
+        self._ledger_post()
+        return res
+
+    def _process_saved_order(self, draft):
+        res = super()._process_saved_order(draft)
+        # The parent swallows errors raised in action_pos_order_paid; posting
+        # again here is a no-op when that worked and raises when it did not.
+        if not draft:
+            self._ledger_post()
+        return res
+
+    def _generate_pos_order_invoice(self):
+        res = super()._generate_pos_order_invoice()
+        self._ledger_link_invoices()
+        return res
+
+    def _ledger_post(self):
+        orders = self.filtered(lambda order: order.partner_id and order.state in LEDGER_STATES)
+        return self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
+
+    def _ledger_link_invoices(self):
+        entries = self.env["pos.customer.ledger.entry"].sudo().search(
+            [("pos_order_id", "in", self.filtered("account_move").ids), ("move_id", "=", False)]
+        )
+        for entry in entries:
+            entry.write({"move_id": entry.pos_order_id.account_move.id})
+
+    def _prepare_ledger_entry_vals(self):
+        """Financial values of this order's entry, in company currency, signed."""
+        self.ensure_one()
+        company = self.company_id
+        currency = company.currency_id
+
+        def to_company(amount):
+            return self.currency_id._convert(amount, currency, company, self.date_order, round=True)
+
+        amount_due = sum(
+            payment.amount for payment in self.payment_ids if payment.payment_method_id.type == "pay_later"
+        )
+        refunded_order = self.refunded_order_id[:1]
+        amount_total = to_company(self.amount_total)
+        amount_tax = to_company(self.amount_tax)
+        return {
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "date": self.date_order,
+            "kind": "refund" if refunded_order or self.amount_total < 0 else "sale",
+            "pos_order_id": self.id,
+            "refunded_order_id": refunded_order.id,
+            "session_id": self.session_id.id,
+            "config_id": self.config_id.id,
+            "user_id": self.user_id.id,
+            "amount_untaxed": currency.round(amount_total - amount_tax),
+            "amount_tax": amount_tax,
+            "amount_total": amount_total,
+            "amount_due": to_company(amount_due),
+            "move_id": self.account_move.id,
+        }

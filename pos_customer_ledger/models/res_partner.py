@@ -1,0 +1,129 @@
+import operator as py_operator
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+LEDGER_GROUP = "pos_customer_ledger.group_ledger_user"
+OPERATORS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    ledger_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP
+    )
+    ledger_balance = fields.Monetary(
+        string="Ledger Balance",
+        currency_field="ledger_currency_id",
+        compute="_compute_ledger_stats",
+        search="_search_ledger_balance",
+        groups=LEDGER_GROUP,
+        help="What the customer owes the shop on their POS customer account.",
+    )
+    ledger_order_count = fields.Integer(
+        string="Ledger Orders", compute="_compute_ledger_stats", groups=LEDGER_GROUP
+    )
+    ledger_total_spent = fields.Monetary(
+        string="Total Spent",
+        currency_field="ledger_currency_id",
+        compute="_compute_ledger_stats",
+        groups=LEDGER_GROUP,
+        help="POS sales net of refunds.",
+    )
+    ledger_avg_basket = fields.Monetary(
+        string="Average Basket",
+        currency_field="ledger_currency_id",
+        compute="_compute_ledger_stats",
+        groups=LEDGER_GROUP,
+    )
+    ledger_first_date = fields.Datetime(
+        string="First Visit", compute="_compute_ledger_stats", groups=LEDGER_GROUP
+    )
+    ledger_last_date = fields.Datetime(
+        string="Last Visit", compute="_compute_ledger_stats", groups=LEDGER_GROUP
+    )
+    ledger_entry_ids = fields.One2many(
+        "pos.customer.ledger.entry", "partner_id", string="Ledger Entries", groups=LEDGER_GROUP
+    )
+
+    @api.depends_context("allowed_company_ids")
+    def _compute_ledger_stats(self):
+        """Totals over the customer's commercial entity, in the active companies."""
+        commercial = self.commercial_partner_id
+        groups = self.env["pos.customer.ledger.partner.stat"]._read_group(
+            [("partner_id", "in", commercial.ids), ("company_id", "in", self.env.companies.ids)],
+            groupby=["partner_id"],
+            aggregates=[
+                "balance:sum",
+                "order_count:sum",
+                "total_spent:sum",
+                "first_date:min",
+                "last_date:max",
+            ],
+        )
+        stats = {partner.id: values for partner, *values in groups}
+        for partner in self:
+            balance, count, spent, first, last = stats.get(
+                partner.commercial_partner_id.id, (0.0, 0, 0.0, False, False)
+            )
+            partner.ledger_currency_id = self.env.company.currency_id
+            partner.ledger_balance = balance
+            partner.ledger_order_count = count
+            partner.ledger_total_spent = spent
+            partner.ledger_avg_basket = spent / count if count else 0.0
+            partner.ledger_first_date = first
+            partner.ledger_last_date = last
+
+    def _search_ledger_balance(self, operator, value):
+        if operator not in OPERATORS:
+            raise UserError(self.env._("Unsupported search on the ledger balance: %s", operator))
+        Stat = self.env["pos.customer.ledger.partner.stat"]
+        company_domain = [("company_id", "in", self.env.companies.ids)]
+        matching = Stat._read_group(
+            company_domain, ["partner_id"], having=[("balance:sum", operator, value)]
+        )
+        domain = [("commercial_partner_id", "in", [partner.id for (partner,) in matching])]
+        if OPERATORS[operator](0.0, value or 0.0):
+            # customers without any entry have a zero balance too
+            with_stats = Stat._read_group(company_domain, ["partner_id"])
+            domain = ["|", *domain, ("commercial_partner_id", "not in", [p.id for (p,) in with_stats])]
+        return domain
+
+    def action_open_ledger_entries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pos_customer_ledger.action_pos_customer_ledger_entry"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_open_ledger_statement_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Statement"),
+            "res_model": "pos.customer.ledger.statement.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def ledger_statement_xlsx(self, date_from, date_to):
+        """Customer statement of the customers in ``self`` as XLSX bytes.
+
+        Opening balance, every entry of the period, closing balance and totals,
+        per customer, for the current company.
+        """
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can export customer statements."))
+        return self.env["report.pos_customer_ledger.customer_statement"]._render_xlsx(
+            self, date_from, date_to
+        )

@@ -1,0 +1,48 @@
+import base64
+
+from odoo import api, fields, models
+
+
+class LedgerStatementWizard(models.TransientModel):
+    _name = "pos.customer.ledger.statement.wizard"
+    _description = "Customer Statement Export"
+
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    date_from = fields.Date(
+        string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
+    )
+    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    statement_file = fields.Binary(string="Statement", readonly=True, attachment=False)
+    statement_filename = fields.Char(readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        active_ids = self.env.context.get("active_ids")
+        if "partner_ids" in fields_list and active_ids and not res.get("partner_ids"):
+            model = self.env.context.get("active_model")
+            if model == "pos.customer.ledger.entry":
+                partners = self.env[model].browse(active_ids).partner_id
+            elif model == "res.partner":
+                partners = self.env[model].browse(active_ids).commercial_partner_id
+            else:
+                partners = self.env["res.partner"]
+            res["partner_ids"] = [fields.Command.set(partners.ids)]
+        return res
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        content = self.partner_ids.ledger_statement_xlsx(self.date_from, self.date_to)
+        self.write(
+            {
+                "statement_file": base64.b64encode(content),
+                "statement_filename": self.env._(
+                    "customer_statement_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "target": "download",
+            "url": f"/web/content/{self._name}/{self.id}/statement_file/{self.statement_filename}?download=true",
+        }
