@@ -74,6 +74,9 @@ ensure_venv() {
             || die "pip could not install the requirements (see above)."
         echo "$stamp" > "$STATE/venv.stamp"
     fi
+    # makes `import odoo` work for pytest-odoo and the benchmark scripts
+    "$VENV/bin/python" -c 'import site; print(site.getsitepackages()[0])' \
+        | xargs -I{} sh -c "echo '$ODOO_SRC' > {}/odoo_src.pth"
 }
 
 pg_ok() { psql -X -q -d postgres -c 'select 1' >/dev/null 2>&1; }
@@ -200,8 +203,9 @@ cmd_bench() {
 }
 
 case "${1:-}" in
+    setup) setup; echo "config: $CONF" ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     bench) shift; cmd_bench "$@" ;;
-    *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|bench" >&2; exit 2 ;;
 esac

@@ -18,6 +18,9 @@ class PosConfig(models.Model):
         config = self.env.ref("point_of_sale.pos_config_main", raise_if_not_found=False)
         if not config or config.current_session_id:
             return
+        # demo data loads as the superuser, who may not open a POS session
+        self = self.with_user(self.env.ref("base.user_admin"))
+        config = config.with_env(self.env)
         cash = config.payment_method_ids.filtered("is_cash_count")[:1]
         pay_later = config.payment_method_ids.filtered(lambda method: method.type == "pay_later")[:1]
         if not pay_later:

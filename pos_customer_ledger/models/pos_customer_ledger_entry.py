@@ -113,6 +113,7 @@ class PosCustomerLedgerEntry(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.check_access("create")
         if not self.env.context.get(POSTING_CONTEXT_KEY):
             raise UserError(
                 self.env._("Ledger entries are created only by posting; they cannot be entered by hand.")
@@ -120,6 +121,7 @@ class PosCustomerLedgerEntry(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")  # access errors first: they tell a user what they may do
         locked = set(vals) - LINKABLE_FIELDS
         if locked:
             raise UserError(

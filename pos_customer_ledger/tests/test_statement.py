@@ -1,0 +1,90 @@
+import base64
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerStatement(LedgerTestCommon):
+    def setUp(self):
+        super().setUp()
+        self.env.user.tz = "Asia/Shanghai"
+        self.today = fields.Date.context_today(self.env.user)
+        self.before = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)], days_ago=10)
+        self.during = self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=3)
+        self.cash = self.sync(self.customer)
+        self.other = self.sync(self.other_customer, qty=3, payments=[(self.pay_later_pm, 32.1)], days_ago=1)
+
+    def _read_sections(self, content):
+        """Rows of the first sheet, split into one list per customer."""
+        sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        sections, current = {}, None
+        for row in rows[4:]:
+            if row[0] and not row[1] and row[0] != "Date":
+                current = sections.setdefault(row[0], [])
+            elif current is not None and any(row):
+                current.append(row)
+        return sections
+
+    def test_statement_figures_for_several_customers(self):
+        partners = self.customer | self.other_customer
+        content = partners.ledger_statement_xlsx(self.today - timedelta(days=5), self.today)
+        sections = self._read_sections(content)
+        self.assertEqual(set(sections), {self.customer.display_name, self.other_customer.display_name})
+
+        rows = sections[self.customer.display_name]
+        by_label = {row[1]: row for row in rows}
+        self.assertAlmostEqual(by_label["Opening balance"][8], 10.7)
+        entry_rows = [row for row in rows if row[1] and row[1].startswith("LEDG/")]
+        entries = self.entries_of(self.during | self.cash).sorted("date")
+        self.assertEqual([row[1] for row in entry_rows], entries.mapped("name"))
+        self.assertEqual([row[6] for row in entry_rows], [21.4, 10.7])
+        self.assertEqual([row[7] for row in entry_rows], [21.4, 0.0])
+        self.assertAlmostEqual(entry_rows[-1][8], 32.1)
+        self.assertAlmostEqual(by_label["Totals"][6], 32.1)
+        self.assertAlmostEqual(by_label["Totals"][7], 21.4)
+        self.assertAlmostEqual(by_label["Closing balance"][8], 32.1)
+        self.assertAlmostEqual(by_label["Closing balance"][8], self.customer.ledger_balance)
+        local_date = fields.Datetime.context_timestamp(self.env.user, entries[0].date).replace(tzinfo=None)
+        self.assertEqual(entry_rows[0][0], local_date)
+
+        other = {row[1]: row for row in sections[self.other_customer.display_name]}
+        self.assertAlmostEqual(other["Opening balance"][8], 0.0)
+        self.assertAlmostEqual(other["Closing balance"][8], 32.1)
+
+    def test_statement_rejects_bad_periods(self):
+        with self.assertRaisesRegex(UserError, "after"):
+            self.customer.ledger_statement_xlsx(self.today, self.today - timedelta(days=1))
+        with self.assertRaisesRegex(UserError, "start date"):
+            self.customer.ledger_statement_xlsx(False, self.today)
+        with self.assertRaisesRegex(UserError, "customer"):
+            self.env["res.partner"].ledger_statement_xlsx(self.today, self.today)
+
+    def test_wizard_from_ledger_list_downloads_the_same_statement(self):
+        entries = self.entries_of(self.during | self.other)
+        wizard = (
+            self.env["pos.customer.ledger.statement.wizard"]
+            .with_context(active_model="pos.customer.ledger.entry", active_ids=entries.ids)
+            .create({"date_from": self.today - timedelta(days=5), "date_to": self.today})
+        )
+        self.assertEqual(wizard.partner_ids, self.customer | self.other_customer)
+        action = wizard.action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertIn(str(wizard.id), action["url"])
+        content = base64.b64decode(wizard.statement_file)
+        sections = self._read_sections(content)
+        closing = {row[1]: row for row in sections[self.customer.display_name]}["Closing balance"][8]
+        self.assertAlmostEqual(closing, 32.1)
+
+    def test_wizard_from_customer_form(self):
+        action = self.customer_contact.action_open_ledger_statement_wizard()
+        wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
+        self.assertEqual(wizard.partner_ids, self.customer)
