@@ -2,7 +2,7 @@
 # Setup, run and test machinery for pos_customer_ledger. See README.md.
 #   ./dev.sh run     set up, create the demo database once, serve on :8069
 #   ./dev.sh test    set up, recreate the test database, run the test suite
-#   ./dev.sh bench   set up, run the benchmark scripts in bench/
+#   ./dev.sh bench [SCRIPT [ARGS]]   set up, run one or all benchmark scripts in bench/
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -194,12 +194,15 @@ cmd_test() {
 cmd_bench() {
     setup
     cd "$ROOT"
-    local scripts=("$@")
-    [ ${#scripts[@]} -gt 0 ] || scripts=(bench/*.py)
-    for script in "${scripts[@]}"; do
-        say "Benchmark $script"
-        "$VENV/bin/python" "$script" --config "$CONF"
-    done
+    if [ $# -gt 0 ]; then
+        local script=$1; shift
+        "$VENV/bin/python" "$script" --config "$CONF" "$@"
+    else
+        for script in bench/*.py; do
+            say "Benchmark $script"
+            "$VENV/bin/python" "$script" --config "$CONF"
+        done
+    fi
 }
 
 case "${1:-}" in

@@ -4,10 +4,29 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
-POSTING_CONTEXT_KEY = "pos_customer_ledger_posting"
-
 # Fields an entry may still receive after posting, and only while empty.
 LINKABLE_FIELDS = {"move_id"}
+
+INSERTED_FIELDS = (
+    "name",
+    "sequence_number",
+    "company_id",
+    "currency_id",
+    "partner_id",
+    "date",
+    "kind",
+    "pos_order_id",
+    "refunded_order_id",
+    "session_id",
+    "config_id",
+    "user_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_due",
+    "balance",
+    "move_id",
+)
 
 
 class PosCustomerLedgerEntry(models.Model):
@@ -114,11 +133,7 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self.check_access("create")
-        if not self.env.context.get(POSTING_CONTEXT_KEY):
-            raise UserError(
-                self.env._("Ledger entries are created only by posting; they cannot be entered by hand.")
-            )
-        return super().create(vals_list)
+        raise UserError(self.env._("Ledger entries are created only by posting; they cannot be entered by hand."))
 
     def write(self, vals):
         self.check_access("write")  # access errors first: they tell a user what they may do
@@ -148,32 +163,63 @@ class PosCustomerLedgerEntry(models.Model):
         """Post entries from their financial values and return them.
 
         Assigns the per-company sequence, the name and the customer's running
-        balance, and updates the customer statistics, all or nothing.
+        balance, updates the customer totals and inserts the rows, all or
+        nothing. Plain SQL keeps this cheap on the POS sync path.
         """
         if not vals_list:
             return self.browse()
-        self = self.sudo().with_context(**{POSTING_CONTEXT_KEY: True})
-        with self.env.cr.savepoint():
+        Stat = self.env["pos.customer.ledger.partner.stat"]
+        with self.env.cr.savepoint(flush=False):
             next_sequence = {}
             for company_id, count in sorted(Counter(v["company_id"] for v in vals_list).items()):
                 next_sequence[company_id] = self.env["pos.customer.ledger.chain"]._reserve_sequences(
                     company_id, count
                 )
-            Stat = self.env["pos.customer.ledger.partner.stat"]
+            rows = []
             for vals in vals_list:
                 sequence = next_sequence[vals["company_id"]]
                 next_sequence[vals["company_id"]] += 1
-                vals["sequence_number"] = sequence
-                vals["name"] = f"LEDG/{fields.Datetime.to_datetime(vals['date']).year}/{sequence:06d}"
-                vals["balance"] = Stat._apply_entry(vals)
-            return self.create(vals_list)
+                date = fields.Datetime.to_datetime(vals["date"])
+                rows.append(
+                    {
+                        **dict.fromkeys(INSERTED_FIELDS),
+                        **{key: None if value is False else value for key, value in vals.items()},
+                        "date": date,
+                        "sequence_number": sequence,
+                        "name": f"LEDG/{date.year}/{sequence:06d}",
+                        "balance": Stat._apply_entry(vals),
+                    }
+                )
+            ids = self._insert_rows(rows)
+        self.env["pos.order"].invalidate_model(["ledger_entry_ids"])
+        self.env["res.partner"].invalidate_model(["ledger_entry_ids"])
+        return self.browse(ids)
+
+    @api.model
+    def _insert_rows(self, rows):
+        unknown = set(rows[0]) - set(INSERTED_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
+        now = self.env.cr.now()
+        uid = self.env.uid
+        columns = [*INSERTED_FIELDS, "create_uid", "create_date", "write_uid", "write_date"]
+        values = SQL(", ").join(
+            SQL("%s", (*(row[name] for name in INSERTED_FIELDS), uid, now, uid, now)) for row in rows
+        )
+        result = self.env.execute_query(
+            SQL(
+                "INSERT INTO pos_customer_ledger_entry (%s) VALUES %s RETURNING id",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                values,
+            )
+        )
+        return [row_id for (row_id,) in result]
 
     @api.model
     def _post_pos_orders(self, orders):
         """Post the orders that have no entry yet; return the new entries."""
         if not orders:
             return self.browse()
-        self.flush_model(["pos_order_id"])
         posted = {
             order_id
             for (order_id,) in self.env.execute_query(

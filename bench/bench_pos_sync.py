@@ -1,0 +1,169 @@
+"""Time POS order sync with and without pos_customer_ledger, in one run.
+
+Two databases hold the same Odoo with point_of_sale and demo data; one also
+has pos_customer_ledger. Orders with a customer (half of them on the customer
+account) go through ``pos.order.sync_from_ui`` one per transaction, as the
+till sends them, alternating between the two databases in rounds so that
+machine noise hits both alike. Prints ms per order and the ratio.
+
+    ./dev.sh bench bench/bench_pos_sync.py [--orders 500] [--rounds 10]
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import odoo
+from odoo import api, fields
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+BASE_DB = "bench_sync_base"
+LEDGER_DB = "bench_sync_ledger"
+
+
+def psql(db, query):
+    return subprocess.run(
+        ["psql", "-X", "-Atq", "-d", db, "-c", query], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def ensure_databases(conf):
+    odoo_bin = [sys.executable, f"{config['root_path']}/../odoo-bin", "-c", conf, "--stop-after-init"]
+    installed = "select state from ir_module_module where name = '%s'"
+    if psql(BASE_DB, installed % "point_of_sale") != "installed":
+        subprocess.run(["dropdb", "--if-exists", BASE_DB], check=True)
+        subprocess.run([*odoo_bin, "-d", BASE_DB, "-i", "point_of_sale"], check=True)
+    if psql(LEDGER_DB, installed % "pos_customer_ledger") != "installed":
+        subprocess.run(["dropdb", "--if-exists", LEDGER_DB], check=True)
+        subprocess.run(["createdb", "-T", BASE_DB, LEDGER_DB], check=True)
+        subprocess.run([*odoo_bin, "-d", LEDGER_DB, "-i", "pos_customer_ledger"], check=True)
+
+
+class Till:
+    """One open POS session in one database, syncing orders like the till."""
+
+    def __init__(self, dbname):
+        self.registry = Registry(dbname)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+            admin = env.ref("base.user_admin")
+            env = env(user=admin)
+            pos_config = env.ref("point_of_sale.pos_config_main")
+            if not pos_config.current_session_id:
+                pos_config.open_ui()
+                pos_config.current_session_id.set_opening_control(0, None)
+            session = pos_config.current_session_id
+            methods = pos_config.payment_method_ids
+            pay_later = methods.filtered(lambda m: m.type == "pay_later")[:1]
+            if not pay_later:
+                pay_later = env["pos.payment.method"].create({"name": "Customer Account", "split_transactions": True})
+                pos_config.payment_method_ids = [fields.Command.link(pay_later.id)]
+            partners = env["res.partner"].search([("name", "=like", "Bench Customer %")])
+            if len(partners) < 50:
+                partners |= env["res.partner"].create(
+                    [{"name": f"Bench Customer {i}"} for i in range(len(partners), 50)]
+                )
+            product = env["product.product"].search(
+                [("available_in_pos", "=", True), ("list_price", ">", 0)], order="id", limit=1
+            )
+            self.uid = admin.id
+            self.session_id = session.id
+            self.pricelist_id = pos_config.pricelist_id.id
+            self.cash_id = methods.filtered("is_cash_count")[:1].id
+            self.pay_later_id = pay_later.id
+            self.partner_ids = partners.ids
+            self.product_id = product.id
+            self.price = product.lst_price
+
+    def order(self, n):
+        order_uuid = str(uuid.uuid4())
+        total = round(self.price * 2, 2)
+        return {
+            "uuid": order_uuid,
+            "name": f"Order {order_uuid[:13]}",
+            "session_id": self.session_id,
+            "partner_id": self.partner_ids[n % len(self.partner_ids)],
+            "user_id": self.uid,
+            "pricelist_id": self.pricelist_id,
+            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+            "lines": [
+                fields.Command.create(
+                    {
+                        "product_id": self.product_id,
+                        "qty": 2,
+                        "price_unit": self.price,
+                        "price_subtotal": total,
+                        "price_subtotal_incl": total,
+                        "tax_ids": [],
+                        "uuid": str(uuid.uuid4()),
+                    }
+                )
+            ],
+            "amount_total": total,
+            "amount_tax": 0.0,
+            "amount_paid": total,
+            "amount_return": 0,
+            "payment_ids": [
+                fields.Command.create(
+                    {
+                        "amount": total,
+                        "payment_method_id": self.pay_later_id if n % 2 else self.cash_id,
+                        "name": fields.Datetime.now(),
+                    }
+                )
+            ],
+            "last_order_preparation_change": "{}",
+            "sequence_number": n,
+            "to_invoice": False,
+        }
+
+    def sync(self, count, start):
+        """Sync ``count`` orders, one transaction each; return seconds spent."""
+        elapsed = 0.0
+        for n in range(start, start + count):
+            data = self.order(n)
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, self.uid, {})
+                began = time.perf_counter()
+                env["pos.order"].sync_from_ui([data])
+                env.flush_all()
+                cr.commit()
+                elapsed += time.perf_counter() - began
+        return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    config.parse_config(["-c", args.config, "--log-level=warn"])
+    ensure_databases(args.config)
+    tills = {"without ledger": Till(BASE_DB), "with ledger": Till(LEDGER_DB)}
+    for till in tills.values():  # warm caches and code paths
+        till.sync(10, 0)
+    per_round = args.orders // args.rounds
+    totals = {name: 0.0 for name in tills}
+    round_ratios = []
+    for r in range(args.rounds):
+        times = {}
+        order = list(tills) if r % 2 == 0 else list(reversed(tills))
+        for name in order:
+            times[name] = tills[name].sync(per_round, 1000 + r * per_round)
+            totals[name] += times[name]
+        round_ratios.append(times["with ledger"] / times["without ledger"])
+    count = per_round * args.rounds
+    for name, seconds in totals.items():
+        print(f"{name:>15}: {count} orders in {seconds:7.2f} s = {seconds / count * 1000:6.2f} ms/order")
+    ratio = totals["with ledger"] / totals["without ledger"]
+    print(f"overhead: total ratio {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
+          f"median round ratio {statistics.median(round_ratios):.3f}; target <= 1.05")
+
+
+if __name__ == "__main__":
+    main()
