@@ -21,25 +21,19 @@ class PosCustomerLedgerChain(models.Model):
         ("company_uniq", "unique (company_id)", "A company has exactly one ledger chain."),
     ]
 
-    def _reserve_sequences(self, company_id, count):
-        """Reserve ``count`` sequence numbers for the company and return the first.
+    def _reserve_sequence_sql(self, company_id):
+        """SQL taking the company's next sequence number, as ``last_sequence``.
 
-        The row stays locked until the transaction ends; a concurrent transaction
-        that committed first makes this one fail with a serialization error, which
-        Odoo's RPC layer retries.
+        The row stays locked until the transaction ends, so concurrent postings
+        for a company queue here; one whose snapshot predates a concurrent
+        commit fails with a serialization error, which Odoo's RPC layer retries.
         """
-        rows = self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO pos_customer_ledger_chain AS chain (company_id, last_sequence)
-                VALUES (%(company)s, %(count)s)
-                ON CONFLICT (company_id)
-                DO UPDATE SET last_sequence = chain.last_sequence + EXCLUDED.last_sequence
-                RETURNING last_sequence
-                """,
-                company=company_id,
-                count=count,
-            )
+        return SQL(
+            """
+            INSERT INTO pos_customer_ledger_chain AS chain (company_id, last_sequence)
+            VALUES (%(company)s, 1)
+            ON CONFLICT (company_id) DO UPDATE SET last_sequence = chain.last_sequence + 1
+            RETURNING last_sequence
+            """,
+            company=company_id,
         )
-        self.invalidate_model(["last_sequence"])
-        return rows[0][0] - count + 1

@@ -41,33 +41,29 @@ class PosCustomerLedgerPartnerStat(models.Model):
             stat.avg_basket = stat.total_spent / stat.order_count if stat.order_count else 0.0
 
     @api.model
-    def _apply_entry(self, vals):
-        """Add one entry to its customer's totals; return the new balance."""
+    def _apply_entry_sql(self, vals):
+        """SQL adding one entry to its customer's totals, returning the new ``balance``."""
         is_visit = vals["kind"] in VISIT_KINDS
-        rows = self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO pos_customer_ledger_partner_stat AS stat
-                    (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
-                VALUES (%(partner)s, %(company)s, %(due)s, %(orders)s, %(spent)s, %(visit)s, %(visit)s)
-                ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                    balance = stat.balance + EXCLUDED.balance,
-                    order_count = stat.order_count + EXCLUDED.order_count,
-                    total_spent = stat.total_spent + EXCLUDED.total_spent,
-                    first_date = LEAST(stat.first_date, EXCLUDED.first_date),
-                    last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
-                RETURNING balance
-                """,
-                partner=vals["partner_id"],
-                company=vals["company_id"],
-                due=vals.get("amount_due", 0.0),
-                orders=1 if vals["kind"] == "sale" else 0,
-                spent=vals.get("amount_total", 0.0) if is_visit else 0.0,
-                visit=vals["date"] if is_visit else None,
-            )
+        return SQL(
+            """
+            INSERT INTO pos_customer_ledger_partner_stat AS stat
+                (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
+            VALUES (%(partner)s, %(company)s, %(due)s, %(orders)s, %(spent)s, %(visit)s, %(visit)s)
+            ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                balance = stat.balance + EXCLUDED.balance,
+                order_count = stat.order_count + EXCLUDED.order_count,
+                total_spent = stat.total_spent + EXCLUDED.total_spent,
+                first_date = LEAST(stat.first_date, EXCLUDED.first_date),
+                last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
+            RETURNING balance
+            """,
+            partner=vals["partner_id"],
+            company=vals["company_id"],
+            due=vals.get("amount_due", 0.0),
+            orders=1 if vals["kind"] == "sale" else 0,
+            spent=vals.get("amount_total", 0.0) if is_visit else 0.0,
+            visit=vals["date"] if is_visit else None,
         )
-        self.invalidate_model()
-        return rows[0][0]
 
     @api.model
     def _recompute_from_entries(self, company_ids=None):
@@ -94,4 +90,4 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 company_filter=company_filter,
             )
         )
-        self.invalidate_model()
+        self.invalidate_model(flush=False)

@@ -1,17 +1,11 @@
-from odoo import fields, models
+from odoo import models
+from odoo.tools import SQL
 
 LEDGER_STATES = ("paid", "done", "invoiced")
 
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
-
-    ledger_entry_ids = fields.One2many(
-        "pos.customer.ledger.entry",
-        "pos_order_id",
-        string="Ledger Entries",
-        groups="pos_customer_ledger.group_ledger_user",
-    )
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
@@ -51,8 +45,28 @@ class PosOrder(models.Model):
         def to_company(amount):
             return self.currency_id._convert(amount, currency, company, self.date_order, round=True)
 
-        amount_due = sum(
-            payment.amount for payment in self.payment_ids if payment.payment_method_id.type == "pay_later"
+        # One query instead of loading the partner and the payment journals: this
+        # runs in every till sync. Pay-later methods are those without a cash or
+        # bank journal, as in pos.payment.method._compute_type.
+        self.payment_ids.flush_recordset(["amount", "payment_method_id"])
+        self.partner_id.flush_recordset(["commercial_partner_id"])
+        [(commercial_partner_id, amount_due)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       (SELECT COALESCE(SUM(payment.amount), 0)
+                          FROM pos_payment payment
+                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                          LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                         WHERE payment.pos_order_id = %(order)s
+                           AND journal.type IS DISTINCT FROM 'cash'
+                           AND journal.type IS DISTINCT FROM 'bank')
+                  FROM res_partner partner
+                 WHERE partner.id = %(partner)s
+                """,
+                order=self.id,
+                partner=self.partner_id.id,
+            )
         )
         refunded_order = self.refunded_order_id[:1]
         amount_total = to_company(self.amount_total)
@@ -60,7 +74,7 @@ class PosOrder(models.Model):
         return {
             "company_id": company.id,
             "currency_id": currency.id,
-            "partner_id": self.partner_id.commercial_partner_id.id,
+            "partner_id": commercial_partner_id,
             "date": self.date_order,
             "kind": "refund" if refunded_order or self.amount_total < 0 else "sale",
             "pos_order_id": self.id,
