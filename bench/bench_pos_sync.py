@@ -60,7 +60,9 @@ class Till:
             methods = pos_config.payment_method_ids
             pay_later = methods.filtered(lambda m: m.type == "pay_later")[:1]
             if not pay_later:
-                pay_later = env["pos.payment.method"].create({"name": "Customer Account", "split_transactions": True})
+                pay_later = env["pos.payment.method"].create(
+                    {"name": "Customer Account", "split_transactions": True}
+                )
                 pos_config.payment_method_ids = [fields.Command.link(pay_later.id)]
             partners = env["res.partner"].search([("name", "=like", "Bench Customer %")])
             if len(partners) < 50:
@@ -137,7 +139,9 @@ class Till:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--config", required=True)
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=10)
@@ -148,7 +152,7 @@ def main():
     for till in tills.values():  # warm caches and code paths
         till.sync(10, 0)
     per_round = args.orders // args.rounds
-    totals = {name: 0.0 for name in tills}
+    totals = dict.fromkeys(tills, 0.0)
     round_ratios = []
     for r in range(args.rounds):
         times = {}
@@ -161,8 +165,10 @@ def main():
     for name, seconds in totals.items():
         print(f"{name:>15}: {count} orders in {seconds:7.2f} s = {seconds / count * 1000:6.2f} ms/order")
     ratio = totals["with ledger"] / totals["without ledger"]
-    print(f"overhead: total ratio {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
-          f"median round ratio {statistics.median(round_ratios):.3f}; target <= 1.05")
+    print(
+        f"overhead: total ratio {ratio:.3f} ({(ratio - 1) * 100:+.1f}%), "
+        f"median round ratio {statistics.median(round_ratios):.3f}; target <= 1.05"
+    )
 
 
 if __name__ == "__main__":

@@ -44,16 +44,26 @@ class PosConfig(models.Model):
                     date = now - timedelta(days=day, hours=rng.randint(0, 8))
                     lines = [(rng.choice(products), rng.randint(1, 3)) for _i in range(rng.randint(1, 4))]
                     on_account = partner == partners[0] or rng.random() < 0.2
-                    orders.append(self._ledger_demo_order(session, partner, date, lines, pay_later if on_account else cash))
+                    orders.append(
+                        self._ledger_demo_order(
+                            session, partner, date, lines, pay_later if on_account else cash
+                        )
+                    )
         order_ids = [o["id"] for o in self.env["pos.order"].sync_from_ui(orders)["pos.order"]]
         refunded = self.env["pos.order"].browse(order_ids[0])
         refund_lines = [
             (line.product_id, -line.qty, {"refunded_orderline_id": line.id}) for line in refunded.lines[:1]
         ]
         self.env["pos.order"].sync_from_ui(
-            [self._ledger_demo_order(session, refunded.partner_id, now - timedelta(days=1), refund_lines, cash)]
+            [
+                self._ledger_demo_order(
+                    session, refunded.partner_id, now - timedelta(days=1), refund_lines, cash
+                )
+            ]
         )
-        cash_total = sum(session.order_ids.payment_ids.filtered(lambda p: p.payment_method_id == cash).mapped("amount"))
+        cash_total = sum(
+            session.order_ids.payment_ids.filtered(lambda p: p.payment_method_id == cash).mapped("amount")
+        )
         session.post_closing_cash_details(cash_total)
         session.close_session_from_ui()
 
@@ -94,7 +104,9 @@ class PosConfig(models.Model):
             "amount_paid": total,
             "amount_return": 0,
             "payment_ids": [
-                fields.Command.create({"amount": total, "payment_method_id": payment_method.id, "name": fields.Datetime.now()})
+                fields.Command.create(
+                    {"amount": total, "payment_method_id": payment_method.id, "name": fields.Datetime.now()}
+                )
             ],
             "last_order_preparation_change": "{}",
             "sequence_number": 1,

@@ -93,9 +93,7 @@ class PosCustomerLedgerEntry(models.Model):
         readonly=True,
         help="Signed change in what the customer owes: the part put on the customer's account.",
     )
-    balance = fields.Monetary(
-        readonly=True, aggregator=None, help="What the customer owes after this entry."
-    )
+    balance = fields.Monetary(readonly=True, aggregator=None, help="What the customer owes after this entry.")
     move_id = fields.Many2one(
         "account.move",
         string="Journal Entry",
@@ -129,7 +127,9 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self.check_access("create")
-        raise UserError(self.env._("Ledger entries are created only by posting; they cannot be entered by hand."))
+        raise UserError(
+            self.env._("Ledger entries are created only by posting; they cannot be entered by hand.")
+        )
 
     def write(self, vals):
         self.check_access("write")  # access errors first: they tell a user what they may do
@@ -166,6 +166,10 @@ class PosCustomerLedgerEntry(models.Model):
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
+        columns = SQL(", ").join(
+            SQL.identifier(column)
+            for column in (*POSTED_FIELDS, "create_uid", "create_date", "write_uid", "write_date")
+        )
         ids = []
         for vals in vals_list:
             unknown = set(vals) - set(POSTED_FIELDS)
@@ -174,21 +178,23 @@ class PosCustomerLedgerEntry(models.Model):
             date = fields.Datetime.to_datetime(vals["date"])
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
             row["date"] = date
-            columns = [*POSTED_FIELDS, "create_uid", "create_date", "write_uid", "write_date"]
-            values = [SQL("%s", row[name]) for name in POSTED_FIELDS] + [SQL("%s", v) for v in (uid, now, uid, now)]
+            values = [SQL("%s", row[name]) for name in POSTED_FIELDS] + [
+                SQL("%s", v) for v in (uid, now, uid, now)
+            ]
             [(entry_id,)] = self.env.execute_query(
                 SQL(
                     """
                     WITH chain AS (%(chain)s), stat AS (%(stat)s)
                     INSERT INTO pos_customer_ledger_entry (name, sequence_number, balance, %(columns)s)
-                    SELECT %(prefix)s || lpad(chain.last_sequence::text, GREATEST(6, length(chain.last_sequence::text)), '0'),
+                    SELECT %(prefix)s || lpad(chain.last_sequence::text,
+                                                  GREATEST(6, length(chain.last_sequence::text)), '0'),
                            chain.last_sequence, stat.balance, %(values)s
                       FROM chain, stat
                     RETURNING id
                     """,
                     chain=Chain._reserve_sequence_sql(vals["company_id"]),
                     stat=Stat._apply_entry_sql(vals),
-                    columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+                    columns=columns,
                     prefix=f"LEDG/{date.year}/",
                     values=SQL(", ").join(values),
                 )

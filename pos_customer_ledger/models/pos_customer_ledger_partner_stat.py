@@ -17,7 +17,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
     _order = "balance desc, id"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     balance = fields.Monetary(readonly=True, help="What the customer owes.")

@@ -30,8 +30,10 @@ class PosOrder(models.Model):
         return self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
 
     def _ledger_link_invoices(self):
-        entries = self.env["pos.customer.ledger.entry"].sudo().search(
-            [("pos_order_id", "in", self.filtered("account_move").ids), ("move_id", "=", False)]
+        entries = (
+            self.env["pos.customer.ledger.entry"]
+            .sudo()
+            .search([("pos_order_id", "in", self.filtered("account_move").ids), ("move_id", "=", False)])
         )
         for entry in entries:
             entry.write({"move_id": entry.pos_order_id.account_move.id})

@@ -17,9 +17,7 @@ OPERATORS = {
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ledger_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP
-    )
+    ledger_currency_id = fields.Many2one("res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP)
     ledger_balance = fields.Monetary(
         string="Ledger Balance",
         currency_field="ledger_currency_id",
@@ -87,9 +85,7 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Unsupported search on the ledger balance: %s", operator))
         Stat = self.env["pos.customer.ledger.partner.stat"]
         company_domain = [("company_id", "in", self.env.companies.ids)]
-        matching = Stat._read_group(
-            company_domain, ["partner_id"], having=[("balance:sum", operator, value)]
-        )
+        matching = Stat._read_group(company_domain, ["partner_id"], having=[("balance:sum", operator, value)])
         domain = [("commercial_partner_id", "in", [partner.id for (partner,) in matching])]
         if OPERATORS[operator](0.0, value or 0.0):
             # customers without any entry have a zero balance too

@@ -56,12 +56,12 @@ class CustomerStatementReport(models.AbstractModel):
         partners = self.env["res.partner"].search([("id", "in", partners.commercial_partner_id.ids)])
         Entry = self.env["pos.customer.ledger.entry"]
         base_domain = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
-        opening = dict(
-            (partner.id, amount)
+        opening = {
+            partner.id: amount
             for partner, amount in Entry._read_group(
                 [*base_domain, ("date", "<", start)], ["partner_id"], ["amount_due:sum"]
             )
-        )
+        }
         lines = {partner.id: [] for partner in partners}
         entries = Entry.search_fetch(
             [*base_domain, ("date", ">=", start), ("date", "<", end)],

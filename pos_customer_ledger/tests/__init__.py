@@ -1,3 +1,1 @@
-from . import test_posting
-from . import test_security
-from . import test_statement
+from . import test_i18n, test_posting, test_security, test_statement

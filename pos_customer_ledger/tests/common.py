@@ -17,7 +17,9 @@ class LedgerTestCommon(TestPoSCommon):
             {"name": "Buyer", "parent_id": cls.customer.id, "type": "contact"}
         )
         # 10.00 + 7% tax = 10.70 per unit
-        cls.product = cls.create_product("Ledger Product", cls.categ_basic, 10.0, tax_ids=cls.taxes["tax7"].ids)
+        cls.product = cls.create_product(
+            "Ledger Product", cls.categ_basic, 10.0, tax_ids=cls.taxes["tax7"].ids
+        )
 
     def setUp(self):
         super().setUp()

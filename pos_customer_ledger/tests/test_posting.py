@@ -45,9 +45,7 @@ class TestLedgerPosting(LedgerTestCommon):
 
     def test_pay_later_raises_dues_and_balance_runs(self):
         first = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
-        second = self.sync(
-            self.customer, qty=3, payments=[(self.cash_pm1, 12.1), (self.pay_later_pm, 20.0)]
-        )
+        second = self.sync(self.customer, qty=3, payments=[(self.cash_pm1, 12.1), (self.pay_later_pm, 20.0)])
         entries = self.entries_of(first) | self.entries_of(second)
         self.assertEqual(entries.sorted("sequence_number").mapped("amount_due"), [10.7, 20.0])
         self.assertEqual(entries.sorted("sequence_number").mapped("balance"), [10.7, 30.7])
@@ -55,9 +53,7 @@ class TestLedgerPosting(LedgerTestCommon):
             entries.sorted("sequence_number").mapped("sequence_number"),
             [min(entries.mapped("sequence_number")), max(entries.mapped("sequence_number"))],
         )
-        self.assertEqual(
-            max(entries.mapped("sequence_number")) - min(entries.mapped("sequence_number")), 1
-        )
+        self.assertEqual(max(entries.mapped("sequence_number")) - min(entries.mapped("sequence_number")), 1)
         self.assertAlmostEqual(self.customer.ledger_balance, 30.7)
         self.assertEqual(self.customer.search([("ledger_balance", ">", 30)]) & self.customer, self.customer)
         self.assertFalse(self.customer.search([("ledger_balance", ">", 31)]) & self.customer)
@@ -88,7 +84,8 @@ class TestLedgerPosting(LedgerTestCommon):
                     SQL(
                         """
                         INSERT INTO pos_customer_ledger_entry
-                            (name, sequence_number, company_id, currency_id, partner_id, date, kind, pos_order_id)
+                            (name, sequence_number, company_id, currency_id, partner_id, date, kind,
+                             pos_order_id)
                         SELECT name || '-dup', sequence_number + 1000, company_id, currency_id, partner_id,
                                date, kind, pos_order_id
                           FROM pos_customer_ledger_entry WHERE id = %s
@@ -168,19 +165,25 @@ class TestLedgerPosting(LedgerTestCommon):
             }
         )
         context = {"active_id": order.id, "active_ids": order.ids}
-        payment = self.env["pos.make.payment"].with_context(**context).create(
-            {"payment_method_id": self.bank_pm1.id}
+        payment = (
+            self.env["pos.make.payment"]
+            .with_context(**context)
+            .create({"payment_method_id": self.bank_pm1.id})
         )
         payment.with_context(**context).check()
         self.assertEqual(order.state, "paid")
         self.assertRecordValues(self.entries_of(order), [{"kind": "sale", "amount_total": 10.7}])
 
     def test_entries_survive_session_closing(self):
-        orders = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)]) | self.sync(self.other_customer)
+        orders = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)]) | self.sync(
+            self.other_customer
+        )
         before = self.entries_of(orders).read(["amount_total", "amount_due", "balance", "sequence_number"])
         self.close_session()
         self.assertEqual(self.pos_session.state, "closed")
-        self.assertEqual(self.entries_of(orders).read(["amount_total", "amount_due", "balance", "sequence_number"]), before)
+        self.assertEqual(
+            self.entries_of(orders).read(["amount_total", "amount_due", "balance", "sequence_number"]), before
+        )
 
     def test_partner_statistics_follow_every_posting(self):
         self.sync(self.customer, qty=1, days_ago=10)

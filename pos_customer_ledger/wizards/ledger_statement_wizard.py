@@ -41,8 +41,5 @@ class LedgerStatementWizard(models.TransientModel):
                 ),
             }
         )
-        return {
-            "type": "ir.actions.act_url",
-            "target": "download",
-            "url": f"/web/content/{self._name}/{self.id}/statement_file/{self.statement_filename}?download=true",
-        }
+        url = f"/web/content/{self._name}/{self.id}/statement_file/{self.statement_filename}"
+        return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
