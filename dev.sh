@@ -69,9 +69,11 @@ ensure_venv() {
     if [ "$(cat "$STATE/venv.stamp" 2>/dev/null)" != "$stamp" ]; then
         say "Installing Python requirements"
         odoo_requirements > "$STATE/odoo-requirements.txt"
+        # this machine's pip config lists local indexes that may not exist; hide that noise
         "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-            -r "$STATE/odoo-requirements.txt" -r "$ROOT/requirements.txt" \
-            || die "pip could not install the requirements (see above)."
+            -r "$STATE/odoo-requirements.txt" -r "$ROOT/requirements.txt" 2>&1 \
+            | { grep -v "^WARNING: Location 'file:" || true; } >&2
+        [ "${PIPESTATUS[0]}" = 0 ] || die "pip could not install the requirements (see above)."
         echo "$stamp" > "$STATE/venv.stamp"
     fi
     # makes `import odoo` work for pytest-odoo and the benchmark scripts
@@ -165,7 +167,7 @@ check_upgrade_uninstall() {
     dropdb --if-exists "$copy"
     createdb -T "$TEST_DB" "$copy"
     say "Uninstalling $MODULE on $copy"
-    odoo shell -d "$copy" --no-http <<'PY'
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$copy" --no-http <<'PY'
 module = env["ir.module.module"].search([("name", "=", "pos_customer_ledger")])
 orders = env["pos.order"].search_count([])
 entries = env["pos.customer.ledger.entry"].search_count([])
