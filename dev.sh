@@ -70,10 +70,11 @@ ensure_venv() {
         say "Installing Python requirements"
         odoo_requirements > "$STATE/odoo-requirements.txt"
         # this machine's pip config lists local indexes that may not exist; hide that noise
-        "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        if ! "$VENV/bin/pip" install --quiet --disable-pip-version-check \
             -r "$STATE/odoo-requirements.txt" -r "$ROOT/requirements.txt" 2>&1 \
-            | { grep -v "^WARNING: Location 'file:" || true; } >&2
-        [ "${PIPESTATUS[0]}" = 0 ] || die "pip could not install the requirements (see above)."
+            | { grep -v "^WARNING: Location 'file:" || true; } >&2; then
+            die "pip could not install the requirements (see above)."
+        fi
         echo "$stamp" > "$STATE/venv.stamp"
     fi
     # makes `import odoo` work for pytest-odoo and the benchmark scripts
