@@ -168,7 +168,9 @@ check_upgrade_uninstall() {
     dropdb --if-exists "$copy"
     createdb -T "$TEST_DB" "$copy"
     say "Uninstalling $MODULE on $copy"
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$copy" --no-http <<'PY'
+    # Odoo tries to delete the module's demo customers and keeps them, logging the
+    # refused DELETEs (they still have POS orders); the assertions below are the check.
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$copy" --no-http --log-level=critical <<'PY'
 module = env["ir.module.module"].search([("name", "=", "pos_customer_ledger")])
 orders = env["pos.order"].search_count([])
 entries = env["pos.customer.ledger.entry"].search_count([])
