@@ -3,6 +3,7 @@
 #   ./dev.sh run     set up, create the demo database once, serve on :8069
 #   ./dev.sh test    set up, recreate the test database, run the test suite
 #   ./dev.sh bench [SCRIPT [ARGS]]   set up, run one or all benchmark scripts in bench/
+#   ./dev.sh i18n [DB]   refresh the .pot and merge it into zh_CN.po
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -210,10 +211,31 @@ cmd_bench() {
     fi
 }
 
+# Refresh i18n/<module>.pot from a database with the module installed and merge
+# it into zh_CN.po: new terms arrive untranslated, stale ones are dropped.
+cmd_i18n() {
+    setup
+    local db=${1:-$TEST_DB} dir="$ROOT/$MODULE/i18n"
+    module_installed "$db" || die "Database $db has no $MODULE installed; run ./dev.sh test first."
+    odoo -d "$db" -u "$MODULE" --stop-after-init
+    odoo -d "$db" --i18n-export="$dir/$MODULE.pot" --modules="$MODULE"
+    "$VENV/bin/python" - "$dir/$MODULE.pot" "$dir/zh_CN.po" <<'EOF'
+import sys
+import polib
+pot, po = polib.pofile(sys.argv[1]), polib.pofile(sys.argv[2])
+po.merge(pot)
+po[:] = [entry for entry in po if not entry.obsolete]
+po.save()
+missing = [entry.msgid for entry in po if not entry.msgstr]
+print(f"{len(missing)} untranslated terms in zh_CN.po", *missing, sep="\n")
+EOF
+}
+
 case "${1:-}" in
     setup) setup; echo "config: $CONF" ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     bench) shift; cmd_bench "$@" ;;
-    *) echo "usage: $0 setup|run|test|bench" >&2; exit 2 ;;
+    i18n) shift; cmd_i18n "$@" ;;
+    *) echo "usage: $0 setup|run|test|bench|i18n" >&2; exit 2 ;;
 esac

@@ -13,8 +13,12 @@
         "security/ir.model.access.csv",
         "views/pos_customer_ledger_entry_views.xml",
         "views/pos_customer_ledger_partner_stat_views.xml",
+        "views/pos_customer_ledger_chain_views.xml",
         "views/res_partner_views.xml",
         "wizards/ledger_statement_wizard_views.xml",
+        "wizards/ledger_verify_wizard_views.xml",
+        "report/ledger_verification_report.xml",
+        "data/ir_cron_data.xml",
         "views/pos_customer_ledger_menus.xml",
     ],
     "demo": [

@@ -3,37 +3,85 @@ from odoo.tools import SQL
 
 
 class PosCustomerLedgerChain(models.Model):
-    """Head of a company's ledger: the last sequence number handed out.
+    """Head of a company's ledger: the last sequence number and hash.
 
-    Every posting updates this one row, so concurrent postings for a company
-    queue on its row lock and sequence numbers stay gapless and unique.
+    Every posting locks and advances this one row, so concurrent postings for
+    a company queue here and the chain gets neither gaps nor forks.
     """
 
     _name = "pos.customer.ledger.chain"
-    _description = "Customer Ledger Chain Head"
+    _description = "Customer Ledger Chain"
     _log_access = False
     _rec_name = "company_id"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     last_sequence = fields.Integer(readonly=True)
+    last_hash = fields.Char(readonly=True)
+    verified_date = fields.Datetime(string="Last Verification", readonly=True)
+    verified_ok = fields.Boolean(string="Intact", readonly=True)
+    verified_count = fields.Integer(string="Entries Verified", readonly=True)
+    verified_message = fields.Char(string="Verification Result", readonly=True)
 
     _sql_constraints = [
         ("company_uniq", "unique (company_id)", "A company has exactly one ledger chain."),
     ]
 
-    def _reserve_sequence_sql(self, company_id):
-        """SQL taking the company's next sequence number, as ``last_sequence``.
+    def _lock_head(self, company_id, partner_id):
+        """Lock the company's chain; return (last sequence, last hash, customer balance).
 
-        The row stays locked until the transaction ends, so concurrent postings
-        for a company queue here; one whose snapshot predates a concurrent
-        commit fails with a serialization error, which Odoo's RPC layer retries.
+        The lock lasts until the transaction ends. A transaction whose snapshot
+        predates a concurrent commit on the row fails with a serialization
+        error, which Odoo's RPC layer retries.
+        """
+        query = SQL(
+            """
+            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0)
+              FROM pos_customer_ledger_chain chain
+              LEFT JOIN pos_customer_ledger_partner_stat stat
+                ON stat.company_id = chain.company_id AND stat.partner_id = %(partner)s
+             WHERE chain.company_id = %(company)s
+               FOR UPDATE OF chain
+            """,
+            company=company_id,
+            partner=partner_id,
+        )
+        rows = self.env.execute_query(query)
+        if not rows:
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO pos_customer_ledger_chain (company_id, last_sequence, last_hash)
+                    VALUES (%s, 0, '') ON CONFLICT (company_id) DO NOTHING
+                    """,
+                    company_id,
+                )
+            )
+            rows = self.env.execute_query(query)
+        return rows[0]
+
+    def _advance_sql(self, company_id, sequence, entry_hash):
+        """SQL CTE body moving the locked head to the new entry; yields ``company_id``.
+
+        Yields nothing if the head is not where the caller left it.
         """
         return SQL(
             """
-            INSERT INTO pos_customer_ledger_chain AS chain (company_id, last_sequence)
-            VALUES (%(company)s, 1)
-            ON CONFLICT (company_id) DO UPDATE SET last_sequence = chain.last_sequence + 1
-            RETURNING last_sequence
+            UPDATE pos_customer_ledger_chain
+               SET last_sequence = %(sequence)s, last_hash = %(hash)s
+             WHERE company_id = %(company)s AND last_sequence = %(sequence)s - 1
+            RETURNING company_id
             """,
             company=company_id,
+            sequence=sequence,
+            hash=entry_hash,
+        )
+
+    def _record_verification(self, company, result):
+        self.sudo().search([("company_id", "=", company.id)]).write(
+            {
+                "verified_date": fields.Datetime.now(),
+                "verified_ok": result["ok"],
+                "verified_count": result["checked"],
+                "verified_message": result["message"],
+            }
         )

@@ -1,6 +1,37 @@
+import hashlib
+import json
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, create_index
+from odoo.tools import SQL, create_index, float_repr, float_round
+
+HASH_VERSION = 1
+# The content an entry's hash covers (version 1). Amounts are hashed as text
+# with the currency's decimals so that the value read back hashes the same.
+HASHED_FIELDS = (
+    "name",
+    "sequence_number",
+    "company_id",
+    "currency_id",
+    "partner_id",
+    "date",
+    "kind",
+    "pos_order_id",
+    "refunded_order_id",
+    "session_id",
+    "config_id",
+    "user_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_due",
+    "balance",
+)
+AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
+VERIFY_BATCH = 20000
+
+_logger = logging.getLogger(__name__)
 
 # Fields an entry may still receive after posting, and only while empty.
 LINKABLE_FIELDS = {"move_id"}
@@ -102,6 +133,11 @@ class PosCustomerLedgerEntry(models.Model):
         check_company=True,
         ondelete="restrict",
     )
+    previous_hash = fields.Char(
+        readonly=True, help="Hash of the entry before this one in the company's chain."
+    )
+    entry_hash = fields.Char(readonly=True, help="SHA-256 of this entry's content and the previous hash.")
+    hash_version = fields.Integer(readonly=True, aggregator=None)
 
     _sql_constraints = [
         ("pos_order_uniq", "unique (pos_order_id)", "A POS order is posted to the ledger only once."),
@@ -158,52 +194,89 @@ class PosCustomerLedgerEntry(models.Model):
     def _post(self, vals_list):
         """Post entries from their financial values and return them, in order.
 
-        Each entry is one statement: it takes the company's next sequence
-        number, adds the entry to its customer's totals (giving the running
-        balance) and inserts the row, so it is complete or absent, never half
-        written, and costs a single round trip on the till's sync path.
+        Per entry: lock the company's chain head and read the customer's
+        balance, compute sequence, name, balance and hash in Python, then one
+        statement advances the head, updates the customer's totals and inserts
+        the row. Nothing is written before that statement, so an entry is
+        complete or absent, never half written.
         """
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
-        columns = SQL(", ").join(
-            SQL.identifier(column)
-            for column in (*POSTED_FIELDS, "create_uid", "create_date", "write_uid", "write_date")
+        columns = (
+            *POSTED_FIELDS,
+            "name",
+            "sequence_number",
+            "balance",
+            "previous_hash",
+            "entry_hash",
+            "hash_version",
+            "create_uid",
+            "create_date",
+            "write_uid",
+            "write_date",
         )
         ids = []
         for vals in vals_list:
             unknown = set(vals) - set(POSTED_FIELDS)
             if unknown:
                 raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
-            date = fields.Datetime.to_datetime(vals["date"])
+            company_id = vals["company_id"]
+            currency = self.env["res.currency"].browse(vals["currency_id"])
+            last_sequence, last_hash, partner_balance = Chain._lock_head(company_id, vals["partner_id"])
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
-            row["date"] = date
-            values = [SQL("%s", row[name]) for name in POSTED_FIELDS] + [
-                SQL("%s", v) for v in (uid, now, uid, now)
-            ]
-            [(entry_id,)] = self.env.execute_query(
+            date = row["date"] = fields.Datetime.to_datetime(vals["date"])
+            sequence = last_sequence + 1
+            row.update(
+                name=f"LEDG/{date.year}/{sequence:06d}",
+                sequence_number=sequence,
+                balance=currency.round(partner_balance + (vals.get("amount_due") or 0.0)),
+                previous_hash=last_hash,
+                hash_version=HASH_VERSION,
+            )
+            row["entry_hash"] = self._compute_entry_hash(row, currency.decimal_places)
+            row.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
+            result = self.env.execute_query(
                 SQL(
                     """
                     WITH chain AS (%(chain)s), stat AS (%(stat)s)
-                    INSERT INTO pos_customer_ledger_entry (name, sequence_number, balance, %(columns)s)
-                    SELECT %(prefix)s || lpad(chain.last_sequence::text,
-                                                  GREATEST(6, length(chain.last_sequence::text)), '0'),
-                           chain.last_sequence, stat.balance, %(values)s
-                      FROM chain, stat
+                    INSERT INTO pos_customer_ledger_entry (%(columns)s)
+                    SELECT %(values)s FROM chain
                     RETURNING id
                     """,
-                    chain=Chain._reserve_sequence_sql(vals["company_id"]),
+                    chain=Chain._advance_sql(company_id, sequence, row["entry_hash"]),
                     stat=Stat._apply_entry_sql(vals),
-                    columns=columns,
-                    prefix=f"LEDG/{date.year}/",
-                    values=SQL(", ").join(values),
+                    columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+                    values=SQL(", ").join(SQL("%s", row[column]) for column in columns),
                 )
             )
-            ids.append(entry_id)
+            if not result:
+                raise UserError(self.env._("The ledger chain moved while posting; please try again."))
+            ids.append(result[0][0])
         Chain.invalidate_model(flush=False)
         Stat.invalidate_model(flush=False)
         self.env["res.partner"].invalidate_model(["ledger_entry_ids"], flush=False)
         return self.browse(ids)
+
+    @api.model
+    def _compute_entry_hash(self, values, decimal_places, version=HASH_VERSION):
+        """SHA-256 over a canonical JSON of the hashed fields and the previous hash."""
+        if version != HASH_VERSION:
+            raise NotImplementedError(f"Unknown ledger hash version {version}")
+        content = {}
+        for name in HASHED_FIELDS:
+            value = values[name]
+            if name in AMOUNT_FIELDS:
+                # + 0.0 turns -0.0 into 0.0, which reads back from the database as 0
+                value = float_repr(float_round(value or 0.0, decimal_places) + 0.0, decimal_places)
+            elif name == "date":
+                value = fields.Datetime.to_string(value)
+            elif not value:
+                value = None
+            content[name] = value
+        payload = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        message = f"pos_customer_ledger.v{version}|{values['previous_hash'] or ''}|{payload}"
+        return hashlib.sha256(message.encode()).hexdigest()
 
     @api.model
     def _post_pos_orders(self, orders):
@@ -221,3 +294,123 @@ class PosCustomerLedgerEntry(models.Model):
         }
         todo = orders.filtered(lambda order: order.id not in posted)
         return self._post([order._prepare_ledger_entry_vals() for order in todo])
+
+    # ----------------------------------------------------------- verification
+
+    @api.model
+    def verify_chain(self, company=None):
+        """Walk each company's chain from its start and recompute every hash.
+
+        Returns ``{ok, checked, first_broken_id, message}``; stops at the first
+        broken entry. Rows are read in keyset batches, so memory stays flat.
+        Each company's outcome is recorded on its chain head.
+        """
+        companies = company or self.env.companies
+        if isinstance(companies, int):
+            companies = self.env["res.company"].browse(companies)
+        self.flush_model()
+        checked = 0
+        for chain_company in companies:
+            result = self._verify_company_chain(chain_company)
+            self.env["pos.customer.ledger.chain"]._record_verification(chain_company, result)
+            checked += result["checked"]
+            if not result["ok"]:
+                return dict(result, checked=checked)
+        return {
+            "ok": True,
+            "checked": checked,
+            "first_broken_id": False,
+            "message": self.env._("The ledger is intact: %(count)s entries verified.", count=checked),
+        }
+
+    def _verify_company_chain(self, company):
+        decimal_places = company.currency_id.decimal_places
+        columns = SQL(", ").join(
+            SQL.identifier(name)
+            for name in ("id", *HASHED_FIELDS, "previous_hash", "entry_hash", "hash_version")
+        )
+        expected, previous_hash, checked = 1, "", 0
+
+        def broken(entry_id, message):
+            return {"ok": False, "checked": checked, "first_broken_id": entry_id, "message": message}
+
+        while True:
+            cursor = self.env.cr
+            cursor.execute(
+                SQL(
+                    """
+                    SELECT %s FROM pos_customer_ledger_entry
+                     WHERE company_id = %s AND sequence_number >= %s
+                     ORDER BY sequence_number LIMIT %s
+                    """,
+                    columns,
+                    company.id,
+                    expected,
+                    VERIFY_BATCH,
+                )
+            )
+            rows = cursor.dictfetchall()
+            for row in rows:
+                if row["sequence_number"] != expected:
+                    return broken(
+                        row["id"],
+                        self.env._(
+                            "Entry %(name)s: sequence number %(missing)s is missing before it; "
+                            "an entry was deleted.",
+                            name=row["name"],
+                            missing=expected,
+                        ),
+                    )
+                if (row["previous_hash"] or "") != previous_hash:
+                    return broken(
+                        row["id"],
+                        self.env._(
+                            "Entry %(name)s: broken link; it does not follow the entry before it.",
+                            name=row["name"],
+                        ),
+                    )
+                if self._compute_entry_hash(row, decimal_places, row["hash_version"]) != row["entry_hash"]:
+                    return broken(
+                        row["id"],
+                        self.env._(
+                            "Entry %(name)s: changed content; it no longer matches its hash.",
+                            name=row["name"],
+                        ),
+                    )
+                expected += 1
+                previous_hash = row["entry_hash"]
+                checked += 1
+            if len(rows) < VERIFY_BATCH:
+                break
+        [head] = self.env.execute_query(
+            SQL(
+                "SELECT COALESCE(MAX(last_sequence), 0), MAX(last_hash) FROM pos_customer_ledger_chain "
+                "WHERE company_id = %s",
+                company.id,
+            )
+        )
+        if head[0] != expected - 1 or (head[0] and head[1] != previous_hash):
+            return broken(
+                False,
+                self.env._(
+                    "%(company)s: the chain ends at sequence number %(last)s but %(head)s entries were "
+                    "posted; the last entries are missing.",
+                    company=company.name,
+                    last=expected - 1,
+                    head=head[0],
+                ),
+            )
+        return {
+            "ok": True,
+            "checked": checked,
+            "first_broken_id": False,
+            "message": self.env._("The ledger is intact: %(count)s entries verified.", count=checked),
+        }
+
+    @api.model
+    def _cron_verify_chain(self):
+        """Verify every company's chain; the outcome is recorded on each chain head."""
+        for company in self.env["res.company"].search([]):
+            result = self.verify_chain(company)
+            if not result["ok"]:
+                _logger.error("Customer ledger integrity check failed: %s", result["message"])

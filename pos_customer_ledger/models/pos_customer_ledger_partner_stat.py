@@ -44,26 +44,30 @@ class PosCustomerLedgerPartnerStat(models.Model):
 
     @api.model
     def _apply_entry_sql(self, vals):
-        """SQL adding one entry to its customer's totals, returning the new ``balance``."""
+        """SQL CTE body adding one entry to its customer's totals.
+
+        Runs in the posting statement after the ``chain`` CTE, and only if the
+        chain moved.
+        """
         is_visit = vals["kind"] in VISIT_KINDS
         return SQL(
             """
             INSERT INTO pos_customer_ledger_partner_stat AS stat
                 (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
-            VALUES (%(partner)s, %(company)s, %(due)s, %(orders)s, %(spent)s, %(visit)s, %(visit)s)
+            SELECT %(partner)s, chain.company_id, %(due)s, %(orders)s, %(spent)s,
+                   %(visit)s::timestamp, %(visit)s::timestamp
+              FROM chain
             ON CONFLICT (partner_id, company_id) DO UPDATE SET
                 balance = stat.balance + EXCLUDED.balance,
                 order_count = stat.order_count + EXCLUDED.order_count,
                 total_spent = stat.total_spent + EXCLUDED.total_spent,
                 first_date = LEAST(stat.first_date, EXCLUDED.first_date),
                 last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
-            RETURNING balance
             """,
             partner=vals["partner_id"],
-            company=vals["company_id"],
-            due=vals.get("amount_due", 0.0),
+            due=vals.get("amount_due") or 0.0,
             orders=1 if vals["kind"] == "sale" else 0,
-            spent=vals.get("amount_total", 0.0) if is_visit else 0.0,
+            spent=(vals.get("amount_total") or 0.0) if is_visit else 0.0,
             visit=vals["date"] if is_visit else None,
         )
 

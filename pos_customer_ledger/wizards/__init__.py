@@ -1,1 +1,2 @@
 from . import ledger_statement_wizard
+from . import ledger_verify_wizard
