@@ -17,6 +17,7 @@
         "views/res_partner_views.xml",
         "wizards/ledger_statement_wizard_views.xml",
         "wizards/ledger_verify_wizard_views.xml",
+        "wizards/ledger_backfill_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "data/ir_cron_data.xml",
         "views/pos_customer_ledger_menus.xml",

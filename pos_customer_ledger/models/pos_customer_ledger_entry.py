@@ -1,9 +1,11 @@
 import hashlib
+import io
 import json
 import logging
+from datetime import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, create_index, float_repr, float_round
 
 HASH_VERSION = 1
@@ -30,6 +32,21 @@ HASHED_FIELDS = (
 )
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
 VERIFY_BATCH = 20000
+BACKFILL_CHUNK = 20000
+BACKFILL_CRON_BATCH = 100000
+# Set by posting, in this order after POSTED_FIELDS.
+ASSIGNED_FIELDS = (
+    "name",
+    "sequence_number",
+    "balance",
+    "previous_hash",
+    "entry_hash",
+    "hash_version",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -203,19 +220,7 @@ class PosCustomerLedgerEntry(models.Model):
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
-        columns = (
-            *POSTED_FIELDS,
-            "name",
-            "sequence_number",
-            "balance",
-            "previous_hash",
-            "entry_hash",
-            "hash_version",
-            "create_uid",
-            "create_date",
-            "write_uid",
-            "write_date",
-        )
+        columns = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
         ids = []
         for vals in vals_list:
             unknown = set(vals) - set(POSTED_FIELDS)
@@ -414,3 +419,214 @@ class PosCustomerLedgerEntry(models.Model):
             result = self.verify_chain(company)
             if not result["ok"]:
                 _logger.error("Customer ledger integrity check failed: %s", result["message"])
+
+    # --------------------------------------------------------------- backfill
+
+    @api.model
+    def _backfill_domain_sql(self):
+        return SQL(
+            """
+            o.state IN ('paid', 'done', 'invoiced') AND o.partner_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM pos_customer_ledger_entry e WHERE e.pos_order_id = o.id)
+            """
+        )
+
+    @api.model
+    def _backfill_pending_count(self):
+        self.env.flush_all()
+        [(count,)] = self.env.execute_query(
+            SQL("SELECT COUNT(*) FROM pos_order o WHERE %s", self._backfill_domain_sql())
+        )
+        return count
+
+    @api.model
+    def backfill(self, limit=None):
+        """Post the paid POS orders with a customer and no entry yet, oldest first.
+
+        For shops that had history before installing. Reads the orders with
+        set-based SQL, hashes in Python in order, and writes with COPY, in
+        chunks, then recomputes the customer totals in one pass. Everything
+        happens in the caller's transaction: an interrupted run leaves
+        nothing, and a new run continues where the last committed one ended.
+        Returns the number of entries created.
+        """
+        if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
+            raise AccessError(self.env._("Only ledger managers can build the ledger from existing orders."))
+        self = self.sudo()
+        self.env.flush_all()
+        Chain = self.env["pos.customer.ledger.chain"]
+        heads, balances, currencies = {}, {}, {}
+        created, after = 0, None
+        while limit is None or created < limit:
+            size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
+            orders = self._backfill_read_orders(after, size)
+            if not orders:
+                break
+            after = (orders[-1]["date_order"], orders[-1]["id"])
+            for company_id in {order["company_id"] for order in orders} - heads.keys():
+                last_sequence, last_hash, _balance = Chain._lock_head(company_id, None)
+                heads[company_id] = [last_sequence, last_hash]
+                currencies[company_id] = self.env["res.company"].browse(company_id).currency_id
+            self._backfill_load_balances(orders, balances)
+            rows = []
+            for order in orders:
+                vals = self._backfill_entry_vals(order, currencies[order["company_id"]])
+                currency = currencies[vals["company_id"]]
+                head = heads[vals["company_id"]]
+                key = (vals["partner_id"], vals["company_id"])
+                balances[key] = currency.round(balances[key] + vals["amount_due"])
+                head[0] += 1
+                row = {
+                    **vals,
+                    "name": f"LEDG/{vals['date'].year}/{head[0]:06d}",
+                    "sequence_number": head[0],
+                    "balance": balances[key],
+                    "previous_hash": head[1],
+                    "hash_version": HASH_VERSION,
+                }
+                row["entry_hash"] = head[1] = self._compute_entry_hash(row, currency.decimal_places)
+                rows.append(row)
+            self._copy_rows(rows)
+            created += len(rows)
+        for company_id, (last_sequence, last_hash) in heads.items():
+            self.env.execute_query(
+                SQL(
+                    "UPDATE pos_customer_ledger_chain SET last_sequence = %s, last_hash = %s "
+                    "WHERE company_id = %s",
+                    last_sequence,
+                    last_hash,
+                    company_id,
+                )
+            )
+        if heads:
+            self.env["pos.customer.ledger.partner.stat"]._recompute_from_entries(list(heads))
+            Chain.invalidate_model(flush=False)
+            self.invalidate_model(flush=False)
+        return created
+
+    @api.model
+    def _backfill_read_orders(self, after, size):
+        """The next ``size`` orders to post, with every value their entries need."""
+        after_sql = SQL("AND (o.date_order, o.id) > (%s, %s)", *after) if after else SQL()
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                WITH batch AS (
+                    SELECT o.id, o.company_id, o.partner_id, o.date_order, o.session_id, o.user_id,
+                           o.amount_total, o.amount_tax, o.account_move
+                      FROM pos_order o
+                     WHERE %(pending)s %(after)s
+                     ORDER BY o.date_order, o.id
+                     LIMIT %(size)s
+                ), dues AS (
+                    SELECT payment.pos_order_id, SUM(payment.amount) AS amount
+                      FROM pos_payment payment
+                      JOIN batch ON batch.id = payment.pos_order_id
+                      JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                      LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                     WHERE journal.type IS DISTINCT FROM 'cash' AND journal.type IS DISTINCT FROM 'bank'
+                     GROUP BY payment.pos_order_id
+                ), refunds AS (
+                    SELECT line.order_id, MIN(refunded.order_id) AS refunded_order_id
+                      FROM pos_order_line line
+                      JOIN batch ON batch.id = line.order_id
+                      JOIN pos_order_line refunded ON refunded.id = line.refunded_orderline_id
+                     GROUP BY line.order_id
+                )
+                SELECT batch.*, partner.commercial_partner_id, session.config_id,
+                       COALESCE(journal.currency_id, company.currency_id) AS order_currency_id,
+                       COALESCE(dues.amount, 0) AS amount_due, refunds.refunded_order_id
+                  FROM batch
+                  JOIN res_partner partner ON partner.id = batch.partner_id
+                  JOIN pos_session session ON session.id = batch.session_id
+                  JOIN pos_config config ON config.id = session.config_id
+                  JOIN res_company company ON company.id = batch.company_id
+                  LEFT JOIN account_journal journal ON journal.id = config.journal_id
+                  LEFT JOIN dues ON dues.pos_order_id = batch.id
+                  LEFT JOIN refunds ON refunds.order_id = batch.id
+                 ORDER BY batch.date_order, batch.id
+                """,
+                pending=self._backfill_domain_sql(),
+                after=after_sql,
+                size=size,
+            )
+        )
+
+    @api.model
+    def _backfill_entry_vals(self, order, company_currency):
+        if order["order_currency_id"] != company_currency.id:
+            # rare: a POS in a foreign currency; convert as the live posting does
+            vals = self.env["pos.order"].browse(order["id"])._prepare_ledger_entry_vals()
+            vals["date"] = fields.Datetime.to_datetime(vals["date"])
+            return {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
+        amount_total = company_currency.round(order["amount_total"])
+        amount_tax = company_currency.round(order["amount_tax"])
+        return {
+            "company_id": order["company_id"],
+            "currency_id": company_currency.id,
+            "partner_id": order["commercial_partner_id"],
+            "date": order["date_order"],
+            "kind": "refund" if order["refunded_order_id"] or amount_total < 0 else "sale",
+            "pos_order_id": order["id"],
+            "refunded_order_id": order["refunded_order_id"],
+            "session_id": order["session_id"],
+            "config_id": order["config_id"],
+            "user_id": order["user_id"],
+            "amount_untaxed": company_currency.round(amount_total - amount_tax),
+            "amount_tax": amount_tax,
+            "amount_total": amount_total,
+            "amount_due": company_currency.round(order["amount_due"]),
+            "move_id": order["account_move"],
+        }
+
+    @api.model
+    def _backfill_load_balances(self, orders, balances):
+        """Fill ``balances`` with the current balance of the orders' new customers."""
+        wanted = {}
+        for order in orders:
+            key = (order["commercial_partner_id"], order["company_id"])
+            if key not in balances:
+                wanted.setdefault(order["company_id"], set()).add(order["commercial_partner_id"])
+        for company_id, partner_ids in wanted.items():
+            found = dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT partner_id, balance FROM pos_customer_ledger_partner_stat "
+                        "WHERE company_id = %s AND partner_id = ANY(%s)",
+                        company_id,
+                        list(partner_ids),
+                    )
+                )
+            )
+            for partner_id in partner_ids:
+                balances[partner_id, company_id] = found.get(partner_id, 0.0)
+
+    @api.model
+    def _copy_rows(self, rows):
+        """Bulk insert entry rows with COPY."""
+        now, uid = self.env.cr.now(), self.env.uid
+        columns = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
+
+        def text(value):
+            if value is None or value is False:
+                return "\\N"
+            if isinstance(value, datetime):
+                return value.isoformat(sep=" ")
+            return str(value)
+
+        buffer = io.StringIO()
+        for row in rows:
+            row.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
+            buffer.write("\t".join(text(row[column]) for column in columns))
+            buffer.write("\n")
+        buffer.seek(0)
+        self.env.cr.copy_expert(
+            f"COPY pos_customer_ledger_entry ({', '.join(columns)}) FROM STDIN",  # constant column names
+            buffer,
+        )
+
+    @api.model
+    def _cron_backfill(self):
+        pending = self._backfill_pending_count()
+        done = self.backfill(limit=BACKFILL_CRON_BATCH) if pending else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=pending - done)

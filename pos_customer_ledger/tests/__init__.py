@@ -1,1 +1,6 @@
-from . import test_i18n, test_posting, test_security, test_statement
+from . import test_backfill
+from . import test_i18n
+from . import test_integrity
+from . import test_posting
+from . import test_security
+from . import test_statement

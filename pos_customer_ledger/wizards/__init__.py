@@ -1,2 +1,3 @@
+from . import ledger_backfill_wizard
 from . import ledger_statement_wizard
 from . import ledger_verify_wizard
