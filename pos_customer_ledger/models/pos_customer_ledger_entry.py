@@ -2,11 +2,12 @@ import hashlib
 import io
 import json
 import logging
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, create_index, float_repr, float_round
+from odoo.tools import DEFAULT_SERVER_DATETIME_FORMAT as DATETIME_FORMAT
+from odoo.tools import SQL, create_index, float_round
 
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
@@ -15,7 +16,6 @@ HASHED_FIELDS = (
     "name",
     "sequence_number",
     "company_id",
-    "currency_id",
     "partner_id",
     "date",
     "kind",
@@ -30,11 +30,15 @@ HASHED_FIELDS = (
     "amount_due",
     "balance",
 )
-AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
+AMOUNT_POSITIONS = {
+    HASHED_FIELDS.index(name)
+    for name in ("amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance")
+}
+DATE_POSITION = HASHED_FIELDS.index("date")
 VERIFY_BATCH = 20000
 BACKFILL_CHUNK = 20000
 BACKFILL_CRON_BATCH = 100000
-# Set by posting, in this order after POSTED_FIELDS.
+# Set by posting, after POSTED_FIELDS.
 ASSIGNED_FIELDS = (
     "name",
     "sequence_number",
@@ -47,7 +51,6 @@ ASSIGNED_FIELDS = (
     "write_uid",
     "write_date",
 )
-
 _logger = logging.getLogger(__name__)
 
 # Fields an entry may still receive after posting, and only while empty.
@@ -56,7 +59,6 @@ LINKABLE_FIELDS = {"move_id"}
 # What a posting provides; sequence, name and balance are assigned by _post.
 POSTED_FIELDS = (
     "company_id",
-    "currency_id",
     "partner_id",
     "date",
     "kind",
@@ -71,6 +73,7 @@ POSTED_FIELDS = (
     "amount_due",
     "move_id",
 )
+ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 
 
 class PosCustomerLedgerEntry(models.Model):
@@ -79,7 +82,8 @@ class PosCustomerLedgerEntry(models.Model):
     _order = "sequence_number desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(required=True, readonly=True, index=True)
+    # no index: searches on the name use ilike, which a btree cannot serve
+    name = fields.Char(required=True, readonly=True)
     sequence_number = fields.Integer(
         required=True,
         readonly=True,
@@ -89,7 +93,8 @@ class PosCustomerLedgerEntry(models.Model):
     # company_id, partner_id and pos_order_id are indexed by the unique
     # constraints and the partner/date index below; more indexes slow the till.
     company_id = fields.Many2one("res.company", required=True, readonly=True)
-    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    # always the company's currency: amounts are posted in it
+    currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -220,14 +225,14 @@ class PosCustomerLedgerEntry(models.Model):
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
-        columns = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
+        columns = ENTRY_COLUMNS
         ids = []
         for vals in vals_list:
             unknown = set(vals) - set(POSTED_FIELDS)
             if unknown:
                 raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
             company_id = vals["company_id"]
-            currency = self.env["res.currency"].browse(vals["currency_id"])
+            currency = self.env["res.company"].browse(company_id).currency_id
             last_sequence, last_hash, partner_balance = Chain._lock_head(company_id, vals["partner_id"])
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
             date = row["date"] = fields.Datetime.to_datetime(vals["date"])
@@ -265,23 +270,30 @@ class PosCustomerLedgerEntry(models.Model):
 
     @api.model
     def _compute_entry_hash(self, values, decimal_places, version=HASH_VERSION):
-        """SHA-256 over a canonical JSON of the hashed fields and the previous hash."""
+        """SHA-256 of an entry given as a dict of its hashed fields and previous hash."""
+        return self._hash_content(
+            [values[name] for name in HASHED_FIELDS], values["previous_hash"], decimal_places, version
+        )
+
+    @api.model
+    def _hash_content(self, content, previous_hash, decimal_places, version=HASH_VERSION):
+        """SHA-256 over the version, the previous hash and a canonical JSON list of
+        the hashed fields' values, in HASHED_FIELDS order."""
         if version != HASH_VERSION:
             raise NotImplementedError(f"Unknown ledger hash version {version}")
-        content = {}
-        for name in HASHED_FIELDS:
-            value = values[name]
-            if name in AMOUNT_FIELDS:
-                # + 0.0 turns -0.0 into 0.0, which reads back from the database as 0
-                value = float_repr(float_round(value or 0.0, decimal_places) + 0.0, decimal_places)
-            elif name == "date":
-                value = fields.Datetime.to_string(value)
-            elif not value:
-                value = None
-            content[name] = value
-        payload = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        message = f"pos_customer_ledger.v{version}|{values['previous_hash'] or ''}|{payload}"
-        return hashlib.sha256(message.encode()).hexdigest()
+        canonical = [
+            # amounts are rounded before posting; + 0.0 turns -0.0 into the 0 read back
+            f"{(value or 0.0) + 0.0:.{decimal_places}f}"
+            if position in AMOUNT_POSITIONS
+            else value.strftime(DATETIME_FORMAT)
+            if position == DATE_POSITION
+            else value or None
+            for position, value in enumerate(content)
+        ]
+        payload = json.dumps(canonical, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(
+            f"pos_customer_ledger.v{version}|{previous_hash or ''}|{payload}".encode()
+        ).hexdigest()
 
     @api.model
     def _post_pos_orders(self, orders):
@@ -332,16 +344,17 @@ class PosCustomerLedgerEntry(models.Model):
         decimal_places = company.currency_id.decimal_places
         columns = SQL(", ").join(
             SQL.identifier(name)
-            for name in ("id", *HASHED_FIELDS, "previous_hash", "entry_hash", "hash_version")
+            for name in ("id", "previous_hash", "entry_hash", "hash_version", *HASHED_FIELDS)
         )
+        sequence_position = 4 + HASHED_FIELDS.index("sequence_number")
+        name_position = 4 + HASHED_FIELDS.index("name")
         expected, previous_hash, checked = 1, "", 0
 
         def broken(entry_id, message):
             return {"ok": False, "checked": checked, "first_broken_id": entry_id, "message": message}
 
         while True:
-            cursor = self.env.cr
-            cursor.execute(
+            self.env.cr.execute(
                 SQL(
                     """
                     SELECT %s FROM pos_customer_ledger_entry
@@ -354,36 +367,39 @@ class PosCustomerLedgerEntry(models.Model):
                     VERIFY_BATCH,
                 )
             )
-            rows = cursor.dictfetchall()
+            rows = self.env.cr.fetchall()
             for row in rows:
-                if row["sequence_number"] != expected:
+                entry_id, stored_previous, stored_hash, version = row[:4]
+                if row[sequence_position] != expected:
                     return broken(
-                        row["id"],
+                        entry_id,
                         self.env._(
                             "Entry %(name)s: sequence number %(missing)s is missing before it; "
                             "an entry was deleted.",
-                            name=row["name"],
+                            name=row[name_position],
                             missing=expected,
                         ),
                     )
-                if (row["previous_hash"] or "") != previous_hash:
+                if (stored_previous or "") != previous_hash:
                     return broken(
-                        row["id"],
+                        entry_id,
                         self.env._(
                             "Entry %(name)s: broken link; it does not follow the entry before it.",
-                            name=row["name"],
+                            name=row[name_position],
                         ),
                     )
-                if self._compute_entry_hash(row, decimal_places, row["hash_version"]) != row["entry_hash"]:
+                if version != HASH_VERSION or (
+                    self._hash_content(row[4:], stored_previous, decimal_places, version) != stored_hash
+                ):
                     return broken(
-                        row["id"],
+                        entry_id,
                         self.env._(
                             "Entry %(name)s: changed content; it no longer matches its hash.",
-                            name=row["name"],
+                            name=row[name_position],
                         ),
                     )
                 expected += 1
-                previous_hash = row["entry_hash"]
+                previous_hash = stored_hash
                 checked += 1
             if len(rows) < VERIFY_BATCH:
                 break
@@ -455,26 +471,31 @@ class PosCustomerLedgerEntry(models.Model):
         self = self.sudo()
         self.env.flush_all()
         Chain = self.env["pos.customer.ledger.chain"]
-        heads, balances, currencies = {}, {}, {}
-        created, after = 0, None
-        while limit is None or created < limit:
+        heads, balances, currencies, digits, rounding = {}, {}, {}, {}, {}
+        created, writer = 0, None
+
+        def next_orders(after):
             size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
-            orders = self._backfill_read_orders(after, size)
-            if not orders:
-                break
-            after = (orders[-1]["date_order"], orders[-1]["id"])
+            return self._backfill_read_orders(after, size) if size > 0 else []
+
+        orders = next_orders(None)
+        while orders:
             for company_id in {order["company_id"] for order in orders} - heads.keys():
                 last_sequence, last_hash, _balance = Chain._lock_head(company_id, None)
                 heads[company_id] = [last_sequence, last_hash]
                 currencies[company_id] = self.env["res.company"].browse(company_id).currency_id
+                digits[company_id] = currencies[company_id].decimal_places
+                rounding[company_id] = currencies[company_id].rounding
             self._backfill_load_balances(orders, balances)
             rows = []
             for order in orders:
-                vals = self._backfill_entry_vals(order, currencies[order["company_id"]])
-                currency = currencies[vals["company_id"]]
-                head = heads[vals["company_id"]]
-                key = (vals["partner_id"], vals["company_id"])
-                balances[key] = currency.round(balances[key] + vals["amount_due"])
+                company_id = order["company_id"]
+                vals = self._backfill_entry_vals(order, currencies[company_id])
+                head = heads[company_id]
+                key = (vals["partner_id"], company_id)
+                balances[key] = float_round(
+                    balances[key] + vals["amount_due"], precision_rounding=rounding[company_id]
+                )
                 head[0] += 1
                 row = {
                     **vals,
@@ -484,10 +505,18 @@ class PosCustomerLedgerEntry(models.Model):
                     "previous_hash": head[1],
                     "hash_version": HASH_VERSION,
                 }
-                row["entry_hash"] = head[1] = self._compute_entry_hash(row, currency.decimal_places)
+                row["entry_hash"] = head[1] = self._compute_entry_hash(row, digits[company_id])
                 rows.append(row)
-            self._copy_rows(rows)
+            data = self._copy_data(rows)
             created += len(rows)
+            # the connection serves one statement at a time: the previous COPY ends
+            # before the next read, and the next chunk is hashed while this one is written
+            if writer:
+                writer.result()
+            orders = next_orders((orders[-1]["date_order"], orders[-1]["id"]))
+            writer = self._copy_in_background(data)
+        if writer:
+            writer.result()
         for company_id, (last_sequence, last_hash) in heads.items():
             self.env.execute_query(
                 SQL(
@@ -559,11 +588,12 @@ class PosCustomerLedgerEntry(models.Model):
             vals = self.env["pos.order"].browse(order["id"])._prepare_ledger_entry_vals()
             vals["date"] = fields.Datetime.to_datetime(vals["date"])
             return {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
-        amount_total = company_currency.round(order["amount_total"])
-        amount_tax = company_currency.round(order["amount_tax"])
+        # rounded like the live posting: the POS stores unrounded floats
+        rounding = company_currency.rounding
+        amount_total = float_round(order["amount_total"], precision_rounding=rounding)
+        amount_tax = float_round(order["amount_tax"], precision_rounding=rounding)
         return {
             "company_id": order["company_id"],
-            "currency_id": company_currency.id,
             "partner_id": order["commercial_partner_id"],
             "date": order["date_order"],
             "kind": "refund" if order["refunded_order_id"] or amount_total < 0 else "sale",
@@ -572,10 +602,10 @@ class PosCustomerLedgerEntry(models.Model):
             "session_id": order["session_id"],
             "config_id": order["config_id"],
             "user_id": order["user_id"],
-            "amount_untaxed": company_currency.round(amount_total - amount_tax),
+            "amount_untaxed": float_round(amount_total - amount_tax, precision_rounding=rounding),
             "amount_tax": amount_tax,
             "amount_total": amount_total,
-            "amount_due": company_currency.round(order["amount_due"]),
+            "amount_due": float_round(order["amount_due"], precision_rounding=rounding),
             "move_id": order["account_move"],
         }
 
@@ -602,28 +632,26 @@ class PosCustomerLedgerEntry(models.Model):
                 balances[partner_id, company_id] = found.get(partner_id, 0.0)
 
     @api.model
-    def _copy_rows(self, rows):
-        """Bulk insert entry rows with COPY."""
+    def _copy_data(self, rows):
+        """Entry rows as COPY text."""
         now, uid = self.env.cr.now(), self.env.uid
-        columns = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
-
-        def text(value):
-            if value is None or value is False:
-                return "\\N"
-            if isinstance(value, datetime):
-                return value.isoformat(sep=" ")
-            return str(value)
-
-        buffer = io.StringIO()
+        lines = []
         for row in rows:
             row.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
-            buffer.write("\t".join(text(row[column]) for column in columns))
-            buffer.write("\n")
-        buffer.seek(0)
-        self.env.cr.copy_expert(
-            f"COPY pos_customer_ledger_entry ({', '.join(columns)}) FROM STDIN",  # constant column names
-            buffer,
-        )
+            values = ("\\N" if (value := row[column]) is None else str(value) for column in ENTRY_COLUMNS)
+            lines.append("\t".join(values))
+        lines.append("")
+        return "\n".join(lines)
+
+    @api.model
+    def _copy_in_background(self, data):
+        """COPY the rows in a thread, so that Python keeps hashing meanwhile; returns a future."""
+        cursor = self.env.cr
+        query = f"COPY pos_customer_ledger_entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"  # constant names
+        executor = ThreadPoolExecutor(max_workers=1)
+        future = executor.submit(cursor.copy_expert, query, io.StringIO(data))
+        executor.shutdown(wait=False)
+        return future
 
     @api.model
     def _cron_backfill(self):

@@ -75,7 +75,6 @@ class PosOrder(models.Model):
         amount_tax = to_company(self.amount_tax)
         return {
             "company_id": company.id,
-            "currency_id": currency.id,
             "partner_id": commercial_partner_id,
             "date": self.date_order,
             "kind": "refund" if refunded_order or self.amount_total < 0 else "sale",

@@ -158,10 +158,8 @@ class TestLedgerConcurrency(TransactionCase):
             errors.append(error)
 
     def _vals(self, env, company_id, partner_id):
-        company = env["res.company"].browse(company_id)
         return {
             "company_id": company_id,
-            "currency_id": company.currency_id.id,
             "partner_id": partner_id,
             "date": "2026-03-01 12:00:00",
             "kind": "sale",

@@ -22,7 +22,6 @@ class TestLedgerPosting(LedgerTestCommon):
                     "kind": "sale",
                     "partner_id": self.customer.id,
                     "company_id": self.company.id,
-                    "currency_id": self.company.currency_id.id,
                     "session_id": self.pos_session.id,
                     "config_id": self.config.id,
                     "user_id": self.env.uid,
@@ -84,9 +83,9 @@ class TestLedgerPosting(LedgerTestCommon):
                     SQL(
                         """
                         INSERT INTO pos_customer_ledger_entry
-                            (name, sequence_number, company_id, currency_id, partner_id, date, kind,
+                            (name, sequence_number, company_id, partner_id, date, kind,
                              pos_order_id)
-                        SELECT name || '-dup', sequence_number + 1000, company_id, currency_id, partner_id,
+                        SELECT name || '-dup', sequence_number + 1000, company_id, partner_id,
                                date, kind, pos_order_id
                           FROM pos_customer_ledger_entry WHERE id = %s
                         """,
@@ -220,7 +219,6 @@ class TestLedgerPosting(LedgerTestCommon):
                     "name": "X",
                     "sequence_number": 99999,
                     "company_id": self.company.id,
-                    "currency_id": self.company.currency_id.id,
                     "partner_id": self.customer.id,
                     "date": entry.date,
                     "kind": "sale",

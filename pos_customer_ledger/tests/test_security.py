@@ -31,7 +31,6 @@ class TestLedgerSecurity(LedgerTestCommon):
             [
                 {
                     "company_id": self.other_company.id,
-                    "currency_id": self.other_company.currency_id.id,
                     "partner_id": self.customer.id,
                     "date": "2026-01-05 10:00:00",
                     "kind": "sale",
