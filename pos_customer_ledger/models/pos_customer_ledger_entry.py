@@ -474,12 +474,12 @@ class PosCustomerLedgerEntry(models.Model):
         heads, balances, currencies, digits, rounding = {}, {}, {}, {}, {}
         created, writer = 0, None
 
-        def next_orders(after):
-            size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
-            return self._backfill_read_orders(after, size) if size > 0 else []
+        now, uid = self.env.cr.now(), self.env.uid
 
-        orders = next_orders(None)
-        while orders:
+        def next_orders(after):
+            """Read the next chunk and everything its hashing needs from the database."""
+            size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
+            orders = self._backfill_read_orders(after, size) if size > 0 else []
             for company_id in {order["company_id"] for order in orders} - heads.keys():
                 last_sequence, last_hash, _balance = Chain._lock_head(company_id, None)
                 heads[company_id] = [last_sequence, last_hash]
@@ -487,36 +487,49 @@ class PosCustomerLedgerEntry(models.Model):
                 digits[company_id] = currencies[company_id].decimal_places
                 rounding[company_id] = currencies[company_id].rounding
             self._backfill_load_balances(orders, balances)
-            rows = []
             for order in orders:
-                company_id = order["company_id"]
-                vals = self._backfill_entry_vals(order, currencies[company_id])
-                head = heads[company_id]
-                key = (vals["partner_id"], company_id)
-                balances[key] = float_round(
-                    balances[key] + vals["amount_due"], precision_rounding=rounding[company_id]
-                )
-                head[0] += 1
-                row = {
-                    **vals,
-                    "name": f"LEDG/{vals['date'].year}/{head[0]:06d}",
-                    "sequence_number": head[0],
-                    "balance": balances[key],
-                    "previous_hash": head[1],
-                    "hash_version": HASH_VERSION,
-                }
-                row["entry_hash"] = head[1] = self._compute_entry_hash(row, digits[company_id])
-                rows.append(row)
-            data = self._copy_data(rows)
-            created += len(rows)
-            # the connection serves one statement at a time: the previous COPY ends
-            # before the next read, and the next chunk is hashed while this one is written
+                order["vals"] = self._backfill_entry_vals(order, currencies[order["company_id"]])
+            return orders
+
+        # The connection serves one statement at a time: database work happens
+        # between COPYs, and a chunk is hashed (pure Python) while the previous
+        # one is being written.
+        orders = next_orders(None)
+        try:
+            while orders:
+                rows = []
+                for order in orders:
+                    vals = order["vals"]
+                    company_id = vals["company_id"]
+                    head = heads[company_id]
+                    key = (vals["partner_id"], company_id)
+                    balances[key] = float_round(
+                        balances[key] + vals["amount_due"], precision_rounding=rounding[company_id]
+                    )
+                    head[0] += 1
+                    row = {
+                        **vals,
+                        "name": f"LEDG/{vals['date'].year}/{head[0]:06d}",
+                        "sequence_number": head[0],
+                        "balance": balances[key],
+                        "previous_hash": head[1],
+                        "hash_version": HASH_VERSION,
+                        "create_uid": uid,
+                        "create_date": now,
+                        "write_uid": uid,
+                        "write_date": now,
+                    }
+                    row["entry_hash"] = head[1] = self._compute_entry_hash(row, digits[company_id])
+                    rows.append(row)
+                data = self._copy_data(rows)
+                created += len(rows)
+                if writer:
+                    writer.result()
+                orders = next_orders((orders[-1]["date_order"], orders[-1]["id"]))
+                writer = self._copy_in_background(data)
+        finally:
             if writer:
-                writer.result()
-            orders = next_orders((orders[-1]["date_order"], orders[-1]["id"]))
-            writer = self._copy_in_background(data)
-        if writer:
-            writer.result()
+                writer.result()  # never leave a COPY running on the connection
         for company_id, (last_sequence, last_hash) in heads.items():
             self.env.execute_query(
                 SQL(
@@ -634,10 +647,8 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _copy_data(self, rows):
         """Entry rows as COPY text."""
-        now, uid = self.env.cr.now(), self.env.uid
         lines = []
         for row in rows:
-            row.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
             values = ("\\N" if (value := row[column]) is None else str(value) for column in ENTRY_COLUMNS)
             lines.append("\t".join(values))
         lines.append("")

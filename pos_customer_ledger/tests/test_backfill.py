@@ -124,6 +124,18 @@ class TestLedgerBackfill(LedgerTestCommon):
         self.assertEqual(self._ledger(), expected)
         self.assertEqual(self._stats(), expected_stats)
 
+    def test_small_chunks_give_the_same_ledger(self):
+        """Chunks are read, hashed and written in overlap; the result does not depend on their size."""
+        self.env.cr.execute("SAVEPOINT one_chunk")
+        self.Entry.backfill()
+        expected = self._ledger()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT one_chunk")
+        self.env.invalidate_all()
+        with patch("odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry.BACKFILL_CHUNK", 2):
+            self.assertEqual(self.Entry.backfill(), 6)
+        self.assertEqual(self._ledger(), expected)
+        self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
+
     def test_live_postings_after_backfill_continue_the_chain(self):
         self.Entry.backfill()
         order = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
