@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import DEFAULT_SERVER_DATETIME_FORMAT as DATETIME_FORMAT
 from odoo.tools import SQL, create_index, float_round
 
 HASH_VERSION = 1
@@ -30,11 +29,8 @@ HASHED_FIELDS = (
     "amount_due",
     "balance",
 )
-AMOUNT_POSITIONS = {
-    HASHED_FIELDS.index(name)
-    for name in ("amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance")
-}
-DATE_POSITION = HASHED_FIELDS.index("date")
+AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
+JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 VERIFY_BATCH = 20000
 BACKFILL_CHUNK = 20000
 BACKFILL_CRON_BATCH = 100000
@@ -278,22 +274,36 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _hash_content(self, content, previous_hash, decimal_places, version=HASH_VERSION):
         """SHA-256 over the version, the previous hash and a canonical JSON list of
-        the hashed fields' values, in HASHED_FIELDS order."""
+        the hashed fields' values, in HASHED_FIELDS order.
+
+        Amounts are text with the currency's decimals (+ 0.0 turns a -0.0 into the
+        0 read back); the date is 'YYYY-MM-DD HH:MM:SS'; empty links are null.
+        Written out field by field: verification runs this for every entry.
+        """
         if version != HASH_VERSION:
             raise NotImplementedError(f"Unknown ledger hash version {version}")
+        (name, sequence, company, partner, date, kind, order, refunded, session, config, user,
+         untaxed, tax, total, due, balance) = content  # fmt: skip
         canonical = [
-            # amounts are rounded before posting; + 0.0 turns -0.0 into the 0 read back
-            f"{(value or 0.0) + 0.0:.{decimal_places}f}"
-            if position in AMOUNT_POSITIONS
-            else value.strftime(DATETIME_FORMAT)
-            if position == DATE_POSITION
-            else value or None
-            for position, value in enumerate(content)
+            name,
+            sequence,
+            company,
+            partner,
+            str(date)[:19],
+            kind,
+            order or None,
+            refunded or None,
+            session or None,
+            config or None,
+            user or None,
+            f"{(untaxed or 0.0) + 0.0:.{decimal_places}f}",
+            f"{(tax or 0.0) + 0.0:.{decimal_places}f}",
+            f"{(total or 0.0) + 0.0:.{decimal_places}f}",
+            f"{(due or 0.0) + 0.0:.{decimal_places}f}",
+            f"{(balance or 0.0) + 0.0:.{decimal_places}f}",
         ]
-        payload = json.dumps(canonical, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(
-            f"pos_customer_ledger.v{version}|{previous_hash or ''}|{payload}".encode()
-        ).hexdigest()
+        message = f"pos_customer_ledger.v{version}|{previous_hash or ''}|{JSON_ENCODER.encode(canonical)}"
+        return hashlib.sha256(message.encode()).hexdigest()
 
     @api.model
     def _post_pos_orders(self, orders):
@@ -342,19 +352,18 @@ class PosCustomerLedgerEntry(models.Model):
 
     def _verify_company_chain(self, company):
         decimal_places = company.currency_id.decimal_places
-        columns = SQL(", ").join(
-            SQL.identifier(name)
-            for name in ("id", "previous_hash", "entry_hash", "hash_version", *HASHED_FIELDS)
+        # float8 amounts: psycopg2 parses them in C, Odoo's numeric adapter is Python
+        hashed = SQL(", ").join(
+            SQL("%s::float8", SQL.identifier(name)) if name in AMOUNT_FIELDS else SQL.identifier(name)
+            for name in HASHED_FIELDS
         )
+        columns = SQL("id, previous_hash, entry_hash, hash_version, %s", hashed)
         sequence_position = 4 + HASHED_FIELDS.index("sequence_number")
         name_position = 4 + HASHED_FIELDS.index("name")
-        expected, previous_hash, checked = 1, "", 0
+        cursor = self.env.cr
 
-        def broken(entry_id, message):
-            return {"ok": False, "checked": checked, "first_broken_id": entry_id, "message": message}
-
-        while True:
-            self.env.cr.execute(
+        def fetch(start):
+            cursor.execute(
                 SQL(
                     """
                     SELECT %s FROM pos_customer_ledger_entry
@@ -363,46 +372,52 @@ class PosCustomerLedgerEntry(models.Model):
                     """,
                     columns,
                     company.id,
-                    expected,
+                    start,
                     VERIFY_BATCH,
                 )
             )
-            rows = self.env.cr.fetchall()
+            return cursor.fetchall()
+
+        expected, previous_hash, checked, failure = 1, "", 0, None
+        rows = fetch(1)
+        while rows and not failure:
             for row in rows:
                 entry_id, stored_previous, stored_hash, version = row[:4]
                 if row[sequence_position] != expected:
-                    return broken(
-                        entry_id,
-                        self.env._(
-                            "Entry %(name)s: sequence number %(missing)s is missing before it; "
-                            "an entry was deleted.",
-                            name=row[name_position],
-                            missing=expected,
-                        ),
-                    )
-                if (stored_previous or "") != previous_hash:
-                    return broken(
-                        entry_id,
-                        self.env._(
-                            "Entry %(name)s: broken link; it does not follow the entry before it.",
-                            name=row[name_position],
-                        ),
-                    )
-                if version != HASH_VERSION or (
+                    failure = (entry_id, "gap", row[name_position])
+                elif (stored_previous or "") != previous_hash:
+                    failure = (entry_id, "link", row[name_position])
+                elif version != HASH_VERSION or (
                     self._hash_content(row[4:], stored_previous, decimal_places, version) != stored_hash
                 ):
-                    return broken(
-                        entry_id,
-                        self.env._(
-                            "Entry %(name)s: changed content; it no longer matches its hash.",
-                            name=row[name_position],
-                        ),
-                    )
+                    failure = (entry_id, "content", row[name_position])
+                if failure:
+                    break
                 expected += 1
                 previous_hash = stored_hash
                 checked += 1
-            if len(rows) < VERIFY_BATCH:
-                break
+            rows = len(rows) == VERIFY_BATCH and not failure and fetch(rows[-1][sequence_position] + 1)
+        if failure:
+            entry_id, problem, name = failure
+            messages = {
+                "gap": self.env._(
+                    "Entry %(name)s: sequence number %(missing)s is missing before it; an entry was deleted.",
+                    name=name,
+                    missing=expected,
+                ),
+                "link": self.env._(
+                    "Entry %(name)s: broken link; it does not follow the entry before it.", name=name
+                ),
+                "content": self.env._(
+                    "Entry %(name)s: changed content; it no longer matches its hash.", name=name
+                ),
+            }
+            return {
+                "ok": False,
+                "checked": checked,
+                "first_broken_id": entry_id,
+                "message": messages[problem],
+            }
         [head] = self.env.execute_query(
             SQL(
                 "SELECT COALESCE(MAX(last_sequence), 0), MAX(last_hash) FROM pos_customer_ledger_chain "
@@ -411,16 +426,18 @@ class PosCustomerLedgerEntry(models.Model):
             )
         )
         if head[0] != expected - 1 or (head[0] and head[1] != previous_hash):
-            return broken(
-                False,
-                self.env._(
+            return {
+                "ok": False,
+                "checked": checked,
+                "first_broken_id": False,
+                "message": self.env._(
                     "%(company)s: the chain ends at sequence number %(last)s but %(head)s entries were "
                     "posted; the last entries are missing.",
                     company=company.name,
                     last=expected - 1,
                     head=head[0],
                 ),
-            )
+            }
         return {
             "ok": True,
             "checked": checked,
@@ -660,7 +677,8 @@ class PosCustomerLedgerEntry(models.Model):
         cursor = self.env.cr
         query = f"COPY pos_customer_ledger_entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"  # constant names
         executor = ThreadPoolExecutor(max_workers=1)
-        future = executor.submit(cursor.copy_expert, query, io.StringIO(data))
+        # one read of the whole buffer: psycopg2 then sends it without holding the GIL
+        future = executor.submit(cursor.copy_expert, query, io.StringIO(data), len(data) + 1)
         executor.shutdown(wait=False)
         return future
 
