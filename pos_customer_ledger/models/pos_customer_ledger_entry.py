@@ -3,8 +3,11 @@ import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time
 
-from odoo import api, fields, models
+import pytz
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, create_index, float_round
 
@@ -28,6 +31,7 @@ HASHED_FIELDS = (
     "amount_total",
     "amount_due",
     "balance",
+    "note",
 )
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
 JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -68,6 +72,7 @@ POSTED_FIELDS = (
     "amount_total",
     "amount_due",
     "move_id",
+    "note",
 )
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 
@@ -150,6 +155,9 @@ class PosCustomerLedgerEntry(models.Model):
         index="btree_not_null",
         check_company=True,
         ondelete="restrict",
+    )
+    note = fields.Text(
+        string="Reason", readonly=True, help="Why an adjustment or opening balance was entered."
     )
     previous_hash = fields.Char(
         readonly=True, help="Hash of the entry before this one in the company's chain."
@@ -283,7 +291,7 @@ class PosCustomerLedgerEntry(models.Model):
         if version != HASH_VERSION:
             raise NotImplementedError(f"Unknown ledger hash version {version}")
         (name, sequence, company, partner, date, kind, order, refunded, session, config, user,
-         untaxed, tax, total, due, balance) = content  # fmt: skip
+         untaxed, tax, total, due, balance, note) = content  # fmt: skip
         canonical = [
             name,
             sequence,
@@ -301,6 +309,7 @@ class PosCustomerLedgerEntry(models.Model):
             f"{(total or 0.0) + 0.0:.{decimal_places}f}",
             f"{(due or 0.0) + 0.0:.{decimal_places}f}",
             f"{(balance or 0.0) + 0.0:.{decimal_places}f}",
+            note or None,
         ]
         message = f"pos_customer_ledger.v{version}|{previous_hash or ''}|{JSON_ENCODER.encode(canonical)}"
         return hashlib.sha256(message.encode()).hexdigest()
@@ -457,10 +466,13 @@ class PosCustomerLedgerEntry(models.Model):
 
     @api.model
     def _backfill_domain_sql(self):
+        # OFFSET 0 keeps the check an index probe per order: the backfill grows the
+        # ledger faster than its statistics, and a planner that believes it empty
+        # would scan all of it for every order
         return SQL(
             """
             o.state IN ('paid', 'done', 'invoiced') AND o.partner_id IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM pos_customer_ledger_entry e WHERE e.pos_order_id = o.id)
+            AND NOT EXISTS (SELECT 1 FROM pos_customer_ledger_entry e WHERE e.pos_order_id = o.id OFFSET 0)
             """
         )
 
@@ -566,7 +578,12 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _backfill_read_orders(self, after, size):
         """The next ``size`` orders to post, with every value their entries need."""
-        after_sql = SQL("AND (o.date_order, o.id) > (%s, %s)", *after) if after else SQL()
+        # the plain date bound lets the date_order index start the scan at the key
+        after_sql = (
+            SQL("AND o.date_order >= %s AND (o.date_order, o.id) > (%s, %s)", after[0], *after)
+            if after
+            else SQL()
+        )
         return self.env.execute_query_dict(
             SQL(
                 """
@@ -637,6 +654,7 @@ class PosCustomerLedgerEntry(models.Model):
             "amount_total": amount_total,
             "amount_due": float_round(order["amount_due"], precision_rounding=rounding),
             "move_id": order["account_move"],
+            "note": None,
         }
 
     @api.model
@@ -687,3 +705,142 @@ class PosCustomerLedgerEntry(models.Model):
         pending = self._backfill_pending_count()
         done = self.backfill(limit=BACKFILL_CRON_BATCH) if pending else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=pending - done)
+
+    # ------------------------------------------------- adjustments and openings
+
+    @api.model
+    def _manual_entry_errors(self, kind, partner, amount, date, reason, company, currency=None):
+        """Every reason why this adjustment or opening balance cannot be posted."""
+        _ = self.env._
+        errors = []
+        if kind not in ("adjustment", "opening"):
+            errors.append(_("Only adjustments and opening balances can be entered by hand."))
+        if not (reason or "").strip():
+            errors.append(_("A reason is required."))
+        if company.currency_id.is_zero(amount or 0.0):
+            errors.append(_("The amount cannot be zero."))
+        if currency and currency != company.currency_id:
+            errors.append(
+                _(
+                    "The amount must be in %(currency)s, the currency of %(company)s.",
+                    currency=company.currency_id.name,
+                    company=company.name,
+                )
+            )
+        if not partner:
+            errors.append(_("A customer is required."))
+        elif partner.company_id and partner.company_id != company:
+            errors.append(
+                _(
+                    "Customer %(customer)s belongs to another company (%(company)s).",
+                    customer=partner.display_name,
+                    company=partner.company_id.name,
+                )
+            )
+        if not date:
+            errors.append(_("A date is required."))
+        else:
+            locks = company._get_lock_date_violations(
+                fields.Date.to_date(date), fiscalyear=True, sale=True, purchase=False, tax=False, hard=True
+            )
+            if locks:
+                errors.append(
+                    _(
+                        "%(date)s is in a locked accounting period: %(locks)s.",
+                        date=date,
+                        locks=company._format_lock_dates(locks),
+                    )
+                )
+        if kind == "adjustment" and not (
+            company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
+        ):
+            errors.append(
+                _("Set the ledger adjustment journal and counterpart account in the Point of Sale settings.")
+            )
+        return errors
+
+    @api.model
+    def post_manual_entry(self, kind, partner, amount, date, reason, company=None, currency=None):
+        """Post an ``adjustment`` or ``opening`` entry entered by a ledger manager.
+
+        ``amount`` is the change in what the customer owes. An adjustment also
+        books a journal entry between the customer's receivable and the
+        configured counterpart account. Raises a UserError listing every
+        problem, and writes nothing, when the input is not valid.
+        """
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
+            raise AccessError(self.env._("Only ledger managers can enter adjustments and opening balances."))
+        company = company or self.env.company
+        errors = self._manual_entry_errors(kind, partner, amount, date, reason, company, currency)
+        if errors:
+            raise UserError("\n".join(errors))
+        partner = partner.commercial_partner_id
+        date = fields.Date.to_date(date)
+        amount = company.currency_id.round(amount)
+        with self.env.cr.savepoint():
+            move = (
+                self._create_adjustment_move(partner, amount, date, reason, company)
+                if kind == "adjustment"
+                else None
+            )
+            return self._post(
+                [
+                    {
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        # noon in the user's time zone keeps the entry on the chosen day
+                        "date": self._local_noon(date),
+                        "kind": kind,
+                        "amount_due": amount,
+                        "move_id": move.id if move else False,
+                        "note": reason.strip(),
+                        "user_id": self.env.uid,
+                    }
+                ]
+            )
+
+    @api.model
+    def _local_noon(self, date):
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        return tz.localize(datetime.combine(date, time(12))).astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _create_adjustment_move(self, partner, amount, date, reason, company):
+        receivable = partner.with_company(company).property_account_receivable_id
+        counterpart = company.ledger_adjustment_account_id
+        debit, credit = (amount, 0.0) if amount > 0 else (0.0, -amount)
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company.ledger_adjustment_journal_id.id,
+                    "date": date,
+                    "ref": self.env._("Customer ledger adjustment: %(reason)s", reason=reason.strip()),
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "account_id": receivable.id,
+                                "partner_id": partner.id,
+                                "name": reason.strip(),
+                                "debit": debit,
+                                "credit": credit,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "account_id": counterpart.id,
+                                "partner_id": partner.id,
+                                "name": reason.strip(),
+                                "debit": credit,
+                                "credit": debit,
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move

@@ -1,3 +1,4 @@
+from . import ledger_adjustment_wizard
 from . import ledger_backfill_wizard
 from . import ledger_statement_wizard
 from . import ledger_verify_wizard

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    ledger_adjustment_journal_id = fields.Many2one(
+        "account.journal",
+        string="Ledger Adjustment Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Journal of the entries that book customer ledger adjustments.",
+    )
+    ledger_adjustment_account_id = fields.Many2one(
+        "account.account",
+        string="Ledger Adjustment Counterpart",
+        check_company=True,
+        help="Account booked against the customer's receivable when an adjustment changes their dues.",
+    )

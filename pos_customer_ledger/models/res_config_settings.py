@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ledger_adjustment_journal_id = fields.Many2one(
+        related="company_id.ledger_adjustment_journal_id", readonly=False
+    )
+    ledger_adjustment_account_id = fields.Many2one(
+        related="company_id.ledger_adjustment_account_id", readonly=False
+    )
