@@ -229,10 +229,10 @@ class PosCustomerLedgerEntry(models.Model):
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
-        columns = ENTRY_COLUMNS
+        columns = SQL(", ").join(SQL.identifier(column) for column in ENTRY_COLUMNS)
         ids = []
         for vals in vals_list:
-            unknown = set(vals) - set(POSTED_FIELDS)
+            unknown = set(vals).difference(POSTED_FIELDS)
             if unknown:
                 raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
             company_id = vals["company_id"]
@@ -260,8 +260,8 @@ class PosCustomerLedgerEntry(models.Model):
                     """,
                     chain=Chain._advance_sql(company_id, sequence, row["entry_hash"]),
                     stat=Stat._apply_entry_sql(vals),
-                    columns=SQL(", ").join(SQL.identifier(column) for column in columns),
-                    values=SQL(", ").join(SQL("%s", row[column]) for column in columns),
+                    columns=columns,
+                    values=SQL(", ").join(SQL("%s", row[column]) for column in ENTRY_COLUMNS),
                 )
             )
             if not result:
