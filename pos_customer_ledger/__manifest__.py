@@ -7,7 +7,7 @@
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
     "license": "LGPL-3",
     "depends": ["point_of_sale", "account"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
     "data": [
         "security/pos_customer_ledger_security.xml",
         "security/ir.model.access.csv",
@@ -20,6 +20,7 @@
         "wizards/ledger_verify_wizard_views.xml",
         "wizards/ledger_backfill_wizard_views.xml",
         "wizards/ledger_adjustment_wizard_views.xml",
+        "wizards/ledger_opening_import_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "data/ir_cron_data.xml",
         "views/pos_customer_ledger_menus.xml",
