@@ -3,6 +3,7 @@ import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, time
 
 import pytz
@@ -35,7 +36,6 @@ HASHED_FIELDS = (
 )
 AMOUNT_FIELDS = {"amount_untaxed", "amount_tax", "amount_total", "amount_due", "balance"}
 JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-VERIFY_BATCH = 20000
 BACKFILL_CHUNK = 20000
 BACKFILL_CRON_BATCH = 100000
 # Set by posting, after POSTED_FIELDS.
@@ -315,6 +315,33 @@ class PosCustomerLedgerEntry(models.Model):
         return hashlib.sha256(message.encode()).hexdigest()
 
     @api.model
+    def _entry_hash_sql(self, decimal_places, alias="e"):
+        """The entry hash of _hash_content (version 1), computed by PostgreSQL;
+        its JSON escaping of text is the same as Python's."""
+        values = []
+        for name in HASHED_FIELDS:
+            column = SQL.identifier(alias, name)
+            if name in AMOUNT_FIELDS:
+                value = SQL("to_json(round(COALESCE(%s, 0), %s)::text)::text", column, decimal_places)
+            elif name == "date":
+                value = SQL("to_json(to_char(%s, 'YYYY-MM-DD HH24:MI:SS'))::text", column)
+            elif name == "note":
+                value = SQL("COALESCE(to_json(NULLIF(%s, '')), 'null')::text", column)
+            elif name in ("name", "kind"):
+                value = SQL("to_json(%s)::text", column)
+            else:
+                value = SQL("COALESCE(%s::text, 'null')", column)
+            values.append(value)
+        canonical = SQL("'[' || %s || ']'", SQL(" || ',' || ").join(values))
+        message = SQL(
+            "%s || COALESCE(%s, '') || '|' || %s",
+            f"pos_customer_ledger.v{HASH_VERSION}|",
+            SQL.identifier(alias, "previous_hash"),
+            canonical,
+        )
+        return SQL("encode(sha256(convert_to(%s, 'UTF8')), 'hex')", message)
+
+    @api.model
     def _post_pos_orders(self, orders):
         """Post the orders that have no entry yet; return the new entries."""
         if not orders:
@@ -360,52 +387,54 @@ class PosCustomerLedgerEntry(models.Model):
         }
 
     def _verify_company_chain(self, company):
-        decimal_places = company.currency_id.decimal_places
-        # float8 amounts: psycopg2 parses them in C, Odoo's numeric adapter is Python
-        hashed = SQL(", ").join(
-            SQL("%s::float8", SQL.identifier(name)) if name in AMOUNT_FIELDS else SQL.identifier(name)
-            for name in HASHED_FIELDS
-        )
-        columns = SQL("id, previous_hash, entry_hash, hash_version, %s", hashed)
-        sequence_position = 4 + HASHED_FIELDS.index("sequence_number")
-        name_position = 4 + HASHED_FIELDS.index("name")
-        cursor = self.env.cr
+        """Check one company's chain in a single pass of PostgreSQL.
 
-        def fetch(start):
-            cursor.execute(
+        PostgreSQL rebuilds each entry's canonical content, hashes it and
+        compares it and the link with the entry before; only the first broken
+        entry comes back, so memory stays flat whatever the ledger's size.
+        """
+        problems = self.env.execute_query(
+            SQL(
+                """
+                SELECT id, name, position, problem FROM (
+                    SELECT e.id, e.name, e.sequence_number, row_number() OVER chain AS position,
+                           CASE
+                               WHEN e.sequence_number <> row_number() OVER chain THEN 'gap'
+                               WHEN COALESCE(e.previous_hash, '')
+                                    <> COALESCE(lag(e.entry_hash) OVER chain, '') THEN 'link'
+                               WHEN e.hash_version IS DISTINCT FROM %(version)s
+                                 OR e.entry_hash IS DISTINCT FROM %(hash)s THEN 'content'
+                           END AS problem
+                      FROM pos_customer_ledger_entry e
+                     WHERE e.company_id = %(company)s
+                    WINDOW chain AS (ORDER BY e.sequence_number)
+                ) checked
+                WHERE problem IS NOT NULL
+                ORDER BY sequence_number
+                LIMIT 1
+                """,
+                version=HASH_VERSION,
+                hash=self._entry_hash_sql(company.currency_id.decimal_places),
+                company=company.id,
+            )
+        )
+        failure = problems and problems[0]
+        if failure:
+            expected = failure[2]
+            checked = expected - 1
+            failure = (failure[0], failure[3], failure[1])
+        else:
+            [(checked, previous_hash)] = self.env.execute_query(
                 SQL(
                     """
-                    SELECT %s FROM pos_customer_ledger_entry
-                     WHERE company_id = %s AND sequence_number >= %s
-                     ORDER BY sequence_number LIMIT %s
+                    SELECT COUNT(*), (SELECT entry_hash FROM pos_customer_ledger_entry
+                                       WHERE company_id = %(company)s ORDER BY sequence_number DESC LIMIT 1)
+                      FROM pos_customer_ledger_entry WHERE company_id = %(company)s
                     """,
-                    columns,
-                    company.id,
-                    start,
-                    VERIFY_BATCH,
+                    company=company.id,
                 )
             )
-            return cursor.fetchall()
-
-        expected, previous_hash, checked, failure = 1, "", 0, None
-        rows = fetch(1)
-        while rows and not failure:
-            for row in rows:
-                entry_id, stored_previous, stored_hash, version = row[:4]
-                if row[sequence_position] != expected:
-                    failure = (entry_id, "gap", row[name_position])
-                elif (stored_previous or "") != previous_hash:
-                    failure = (entry_id, "link", row[name_position])
-                elif version != HASH_VERSION or (
-                    self._hash_content(row[4:], stored_previous, decimal_places, version) != stored_hash
-                ):
-                    failure = (entry_id, "content", row[name_position])
-                if failure:
-                    break
-                expected += 1
-                previous_hash = stored_hash
-                checked += 1
-            rows = len(rows) == VERIFY_BATCH and not failure and fetch(rows[-1][sequence_position] + 1)
+            expected = checked + 1
         if failure:
             entry_id, problem, name = failure
             messages = {
@@ -497,8 +526,21 @@ class PosCustomerLedgerEntry(models.Model):
         """
         if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
             raise AccessError(self.env._("Only ledger managers can build the ledger from existing orders."))
-        self = self.sudo()
         self.env.flush_all()
+        with self._without_jit():
+            return self.sudo()._backfill(limit)
+
+    @contextmanager
+    def _without_jit(self):
+        """PostgreSQL's JIT compiles each big one-off query of a backfill or a
+        verification for about a second, longer than running it."""
+        [(previous,)] = self.env.execute_query(SQL("SELECT current_setting('jit')"))
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        yield
+        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+
+    @api.model
+    def _backfill(self, limit):
         Chain = self.env["pos.customer.ledger.chain"]
         heads, balances, currencies, digits, rounding = {}, {}, {}, {}, {}
         created, writer = 0, None
@@ -584,42 +626,40 @@ class PosCustomerLedgerEntry(models.Model):
             if after
             else SQL()
         )
+        # Correlated subqueries probe the payment and line indexes per order: a
+        # join would hash the whole payment and line tables for every chunk.
+        # float8 amounts: psycopg2 parses them in C, Odoo's numeric adapter is Python.
         return self.env.execute_query_dict(
             SQL(
                 """
                 WITH batch AS (
                     SELECT o.id, o.company_id, o.partner_id, o.date_order, o.session_id, o.user_id,
-                           o.amount_total, o.amount_tax, o.account_move
+                           o.amount_total::float8 AS amount_total, o.amount_tax::float8 AS amount_tax,
+                           o.account_move
                       FROM pos_order o
                      WHERE %(pending)s %(after)s
                      ORDER BY o.date_order, o.id
                      LIMIT %(size)s
-                ), dues AS (
-                    SELECT payment.pos_order_id, SUM(payment.amount) AS amount
-                      FROM pos_payment payment
-                      JOIN batch ON batch.id = payment.pos_order_id
-                      JOIN pos_payment_method method ON method.id = payment.payment_method_id
-                      LEFT JOIN account_journal journal ON journal.id = method.journal_id
-                     WHERE journal.type IS DISTINCT FROM 'cash' AND journal.type IS DISTINCT FROM 'bank'
-                     GROUP BY payment.pos_order_id
-                ), refunds AS (
-                    SELECT line.order_id, MIN(refunded.order_id) AS refunded_order_id
-                      FROM pos_order_line line
-                      JOIN batch ON batch.id = line.order_id
-                      JOIN pos_order_line refunded ON refunded.id = line.refunded_orderline_id
-                     GROUP BY line.order_id
                 )
                 SELECT batch.*, partner.commercial_partner_id, session.config_id,
                        COALESCE(journal.currency_id, company.currency_id) AS order_currency_id,
-                       COALESCE(dues.amount, 0) AS amount_due, refunds.refunded_order_id
+                       (SELECT COALESCE(SUM(payment.amount), 0)::float8
+                          FROM pos_payment payment
+                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                          LEFT JOIN account_journal method_journal ON method_journal.id = method.journal_id
+                         WHERE payment.pos_order_id = batch.id
+                           AND method_journal.type IS DISTINCT FROM 'cash'
+                           AND method_journal.type IS DISTINCT FROM 'bank') AS amount_due,
+                       (SELECT MIN(refunded.order_id)
+                          FROM pos_order_line line
+                          JOIN pos_order_line refunded ON refunded.id = line.refunded_orderline_id
+                         WHERE line.order_id = batch.id) AS refunded_order_id
                   FROM batch
                   JOIN res_partner partner ON partner.id = batch.partner_id
                   JOIN pos_session session ON session.id = batch.session_id
                   JOIN pos_config config ON config.id = session.config_id
                   JOIN res_company company ON company.id = batch.company_id
                   LEFT JOIN account_journal journal ON journal.id = config.journal_id
-                  LEFT JOIN dues ON dues.pos_order_id = batch.id
-                  LEFT JOIN refunds ON refunds.order_id = batch.id
                  ORDER BY batch.date_order, batch.id
                 """,
                 pending=self._backfill_domain_sql(),

@@ -2,7 +2,7 @@ import threading
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests import TransactionCase, tagged
@@ -49,6 +49,21 @@ class TestLedgerIntegrity(LedgerTestCommon):
                 "message": "The ledger is intact: 4 entries verified.",
             },
         )
+
+    def test_any_text_and_amount_verifies(self):
+        # posting hashes in Python, verification in PostgreSQL: both must agree
+        notes = [
+            'quote " backslash \\ slash /',
+            "line\nbreak\ttab\r\x01\x1f\x7f",
+            "欠款 ¥ 😀 \u2028 é",
+            " padded ",
+        ]
+        for amount, note in zip((0.01, -1234567.89, 1e12, 0.1 + 0.2), notes, strict=True):
+            self.Entry.post_manual_entry("opening", self.customer, amount, fields.Date.today(), note)
+        self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
+        self._sql("UPDATE pos_customer_ledger_entry SET note = note || ' ' WHERE note LIKE 'line%%'")
+        result = self.Entry.verify_chain(self.company)
+        self.assertIn("changed content", result["message"])
 
     def test_changed_amount_is_reported(self):
         tampered = self.entries[2]
