@@ -4,13 +4,13 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, create_index, float_round
+from odoo.tools import SQL, create_index, float_round, index_exists
 
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
@@ -54,7 +54,7 @@ ASSIGNED_FIELDS = (
 _logger = logging.getLogger(__name__)
 
 # Fields an entry may still receive after posting, and only while empty.
-LINKABLE_FIELDS = {"move_id"}
+LINKABLE_FIELDS = {"move_id", "receivable_line_id"}
 
 # What a posting provides; sequence, name and balance are assigned by _post.
 POSTED_FIELDS = (
@@ -72,7 +72,9 @@ POSTED_FIELDS = (
     "amount_total",
     "amount_due",
     "move_id",
+    "receivable_line_id",
     "note",
+    "source_key",
 )
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 
@@ -156,9 +158,21 @@ class PosCustomerLedgerEntry(models.Model):
         check_company=True,
         ondelete="restrict",
     )
+    receivable_line_id = fields.Many2one(
+        "account.move.line",
+        string="Receivable Item",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The journal item on the customer's receivable that this entry's dues are booked on "
+        "or that this payment settled.",
+    )
     note = fields.Text(
         string="Reason", readonly=True, help="Why an adjustment or opening balance was entered."
     )
+    # What an entry posted from accounting stems from, e.g. 'partial:42' for a
+    # reconciliation; unique, so that the same event is never posted twice.
+    source_key = fields.Char(readonly=True, copy=False)
     previous_hash = fields.Char(
         readonly=True, help="Hash of the entry before this one in the company's chain."
     )
@@ -184,6 +198,14 @@ class PosCustomerLedgerEntry(models.Model):
             self._table,
             ["partner_id", "company_id", "date"],
         )
+        # an accounting event is posted once; partial, as most entries come from the till
+        if not index_exists(self.env.cr, "pos_customer_ledger_entry_source_key_uniq"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX pos_customer_ledger_entry_source_key_uniq "
+                    "ON pos_customer_ledger_entry (source_key) WHERE source_key IS NOT NULL"
+                )
+            )
         return res
 
     @api.model_create_multi
@@ -269,7 +291,10 @@ class PosCustomerLedgerEntry(models.Model):
             ids.append(result[0][0])
         Chain.invalidate_model(flush=False)
         Stat.invalidate_model(flush=False)
-        self.env["res.partner"].invalidate_model(["ledger_entry_ids"], flush=False)
+        Partner = self.env["res.partner"]
+        Partner.invalidate_model(
+            [name for name in Partner._fields if name.startswith("ledger_")], flush=False
+        )
         return self.browse(ids)
 
     @api.model
@@ -694,7 +719,9 @@ class PosCustomerLedgerEntry(models.Model):
             "amount_total": amount_total,
             "amount_due": float_round(order["amount_due"], precision_rounding=rounding),
             "move_id": order["account_move"],
+            "receivable_line_id": None,
             "note": None,
+            "source_key": None,
         }
 
     @api.model
@@ -884,3 +911,391 @@ class PosCustomerLedgerEntry(models.Model):
         )
         move.action_post()
         return move
+
+    # ------------------------------------------------------------- accounting
+
+    @api.model
+    def _pos_receivable_lines_sql(self, move_ids=None):
+        """Posted customer receivable journal items that come from the POS or the
+        ledger, as (line_id, company_id, partner_id, session_id, date, balance).
+
+        They are the items of session moves, POS invoices and credit notes, the
+        POS's own payment moves and statement lines, and ledger adjustments,
+        on a customer's account (not the POS's own receivable accounts).
+        Reconciliations among them are POS bookkeeping; a reconciliation with
+        any other item settles or raises the customer's dues.
+        """
+
+        def only(column):
+            return (
+                SQL("AND %s = ANY(%s)", SQL.identifier(column), list(move_ids))
+                if move_ids is not None
+                else SQL()
+            )
+
+        return SQL(
+            """
+            SELECT line.id AS line_id, line.company_id, partner.commercial_partner_id AS partner_id,
+                   origin.session_id, line.date, line.balance::float8 AS balance
+              FROM account_move_line line
+              JOIN res_partner partner ON partner.id = line.partner_id
+              JOIN account_account account ON account.id = line.account_id
+              JOIN (
+                    SELECT move_id, MIN(session_id) AS session_id FROM (
+                        SELECT move_id, id AS session_id FROM pos_session
+                         WHERE move_id IS NOT NULL %(session)s
+                        UNION ALL
+                        SELECT account_move, session_id FROM pos_order
+                         WHERE account_move IS NOT NULL %(invoice)s
+                        UNION ALL
+                        SELECT account_move_id, session_id FROM pos_payment
+                         WHERE account_move_id IS NOT NULL %(payment)s
+                        UNION ALL
+                        SELECT move_id, pos_session_id FROM account_payment
+                         WHERE pos_session_id IS NOT NULL %(account_payment)s
+                        UNION ALL
+                        SELECT move_id, pos_session_id FROM account_bank_statement_line
+                         WHERE pos_session_id IS NOT NULL %(statement)s
+                        UNION ALL
+                        SELECT move_id, NULL FROM pos_customer_ledger_entry
+                         WHERE kind = 'adjustment' AND move_id IS NOT NULL %(adjustment)s
+                    ) moves
+                    GROUP BY move_id
+              ) origin ON origin.move_id = line.move_id
+             WHERE account.account_type = 'asset_receivable' AND line.parent_state = 'posted'
+               AND line.account_id NOT IN (
+                    SELECT account_default_pos_receivable_account_id FROM res_company
+                     WHERE account_default_pos_receivable_account_id IS NOT NULL
+                    UNION
+                    SELECT receivable_account_id FROM pos_payment_method
+                     WHERE receivable_account_id IS NOT NULL
+               )
+            """,
+            session=only("move_id"),
+            invoice=only("account_move"),
+            payment=only("account_move_id"),
+            account_payment=only("move_id"),
+            statement=only("move_id"),
+            adjustment=only("move_id"),
+        )
+
+    @api.model
+    def _post_settlements(self, partials):
+        """Post a payment entry for each reconciliation between a customer's POS
+        receivable and anything else: a payment, a credit note, a refund paid out."""
+        if not partials:
+            return self.browse()
+        self.env.flush_all()
+        move_ids = {line.move_id.id for line in partials.debit_move_id | partials.credit_move_id}
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH tracked AS (%(tracked)s)
+                SELECT partial.id, partial.amount::float8 AS amount, partial.max_date,
+                       COALESCE(debit_pos.company_id, credit_pos.company_id) AS company_id,
+                       COALESCE(debit_pos.partner_id, credit_pos.partner_id) AS partner_id,
+                       COALESCE(debit_pos.session_id, credit_pos.session_id) AS session_id,
+                       COALESCE(debit_pos.line_id, credit_pos.line_id) AS receivable_line_id,
+                       debit_pos.line_id IS NOT NULL AS settles_dues,
+                       other_move.id AS other_move_id, other_move.name AS other_move_name,
+                       session.config_id
+                  FROM account_partial_reconcile partial
+                  LEFT JOIN tracked debit_pos ON debit_pos.line_id = partial.debit_move_id
+                  LEFT JOIN tracked credit_pos ON credit_pos.line_id = partial.credit_move_id
+                  JOIN account_move_line other ON other.id = CASE WHEN debit_pos.line_id IS NULL
+                       THEN partial.debit_move_id ELSE partial.credit_move_id END
+                  JOIN account_move other_move ON other_move.id = other.move_id
+                  LEFT JOIN pos_session session
+                    ON session.id = COALESCE(debit_pos.session_id, credit_pos.session_id)
+                 WHERE partial.id = ANY(%(ids)s)
+                   AND (debit_pos.line_id IS NULL) <> (credit_pos.line_id IS NULL)
+                   AND partial.amount <> 0
+                   AND NOT EXISTS (SELECT 1 FROM pos_customer_ledger_entry entry
+                                    WHERE entry.source_key = 'partial:' || partial.id)
+                 ORDER BY partial.id
+                """,
+                tracked=self._pos_receivable_lines_sql(move_ids),
+                ids=partials.ids,
+            )
+        )
+        vals_list = []
+        for row in rows:
+            company = self.env["res.company"].browse(row["company_id"])
+            due = company.currency_id.round(-row["amount"] if row["settles_dues"] else row["amount"])
+            vals_list.append(
+                {
+                    "company_id": row["company_id"],
+                    "partner_id": row["partner_id"],
+                    "date": self._local_noon(row["max_date"]),
+                    "kind": "payment",
+                    "session_id": row["session_id"],
+                    "config_id": row["config_id"],
+                    "user_id": self.env.uid,
+                    "amount_total": -due,
+                    "amount_due": due,
+                    "move_id": row["other_move_id"],
+                    "receivable_line_id": row["receivable_line_id"],
+                    "note": self.env._("Reconciled with %(move)s", move=row["other_move_name"]),
+                    "source_key": f"partial:{row['id']}",
+                }
+            )
+        return self._post(vals_list)
+
+    @api.model
+    def _post_settlement_reversals(self, partial_ids):
+        """Reverse the payment entries of reconciliations that were undone."""
+        keys = [f"partial:{partial_id}" for partial_id in partial_ids]
+        if not keys:
+            return self.browse()
+        self.env.flush_all()
+        settlements = self.search(
+            [("source_key", "in", keys), ("kind", "=", "payment")], order="sequence_number"
+        )
+        reversed_keys = set(
+            self.search(
+                [("source_key", "in", [f"{key}:reversal" for key in settlements.mapped("source_key")])]
+            ).mapped("source_key")
+        )
+        now = fields.Datetime.now()
+        return self._post(
+            [
+                {
+                    "company_id": entry.company_id.id,
+                    "partner_id": entry.partner_id.id,
+                    "date": now,
+                    "kind": "payment",
+                    "session_id": entry.session_id.id,
+                    "config_id": entry.config_id.id,
+                    "user_id": self.env.uid,
+                    "amount_total": -entry.amount_total,
+                    "amount_due": -entry.amount_due,
+                    "move_id": entry.move_id.id,
+                    "note": self.env._(
+                        "Reverses %(entry)s: the reconciliation was undone.", entry=entry.name
+                    ),
+                    "source_key": f"{entry.source_key}:reversal",
+                }
+                for entry in settlements
+                if f"{entry.source_key}:reversal" not in reversed_keys
+            ]
+        )
+
+    @api.model
+    def reconcile_with_accounting(self, date=None, partner_ids=None):
+        """Compare the ledger with the journals, per customer and POS session.
+
+        Ledger: the dues of every entry but opening balances (those are booked
+        by the accountant's opening entry). Journals: the POS customer
+        receivables (see _pos_receivable_lines_sql) net of their settlements by
+        other items, plus, for sessions not booked yet, their customer-account
+        payments. Both as of ``date`` (default today). Returns one dict per
+        disagreement: company_id, partner_id, session_id, ledger_amount,
+        accounting_amount, difference. An empty list means they agree.
+        """
+        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        until = self._local_noon(date) + timedelta(hours=12)
+        companies = self.env.companies.ids
+        partners = (
+            self.env["res.partner"].browse(partner_ids).commercial_partner_id.ids if partner_ids else None
+        )
+
+        def for_partners(column):
+            return (
+                SQL("AND %s = ANY(%s)", SQL.identifier(*column.split(".")), partners) if partners else SQL()
+            )
+
+        self.env.flush_all()
+        with self._without_jit():
+            rows = self.env.execute_query_dict(
+                SQL(
+                    """
+                    WITH tracked AS (
+                        SELECT * FROM (%(tracked)s) pos_lines
+                         WHERE company_id = ANY(%(companies)s) AND date <= %(date)s %(tracked_partners)s
+                    ), settled AS (
+                        SELECT tracked.line_id,
+                               SUM(CASE WHEN partial.debit_move_id = tracked.line_id
+                                        THEN -partial.amount ELSE partial.amount END)::float8 AS amount
+                          FROM tracked
+                          JOIN account_partial_reconcile partial
+                            ON tracked.line_id IN (partial.debit_move_id, partial.credit_move_id)
+                         WHERE partial.max_date <= %(date)s
+                           AND NOT EXISTS (
+                                SELECT 1 FROM tracked other
+                                 WHERE other.line_id = CASE WHEN partial.debit_move_id = tracked.line_id
+                                       THEN partial.credit_move_id ELSE partial.debit_move_id END)
+                         GROUP BY tracked.line_id
+                    ), unbooked AS (
+                        SELECT session.id FROM pos_session session
+                          JOIN pos_config config ON config.id = session.config_id
+                          LEFT JOIN account_move move ON move.id = session.move_id AND move.state = 'posted'
+                         WHERE config.company_id = ANY(%(companies)s)
+                           AND (move.id IS NULL OR move.date > %(date)s)
+                    ), accounting AS (
+                        SELECT tracked.company_id, tracked.partner_id, tracked.session_id,
+                               tracked.balance + COALESCE(settled.amount, 0) AS amount
+                          FROM tracked LEFT JOIN settled ON settled.line_id = tracked.line_id
+                        UNION ALL
+                        SELECT o.company_id, partner.commercial_partner_id, o.session_id,
+                               payment.amount::float8
+                          FROM unbooked
+                          JOIN pos_order o ON o.session_id = unbooked.id
+                          JOIN res_partner partner ON partner.id = o.partner_id
+                          JOIN pos_payment payment ON payment.pos_order_id = o.id
+                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                          LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                         WHERE o.account_move IS NULL AND payment.payment_date < %(until)s
+                           AND journal.type IS DISTINCT FROM 'cash' AND journal.type IS DISTINCT FROM 'bank'
+                           %(order_partners)s
+                    ), journals AS (
+                        SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
+                               SUM(amount) AS amount
+                          FROM accounting GROUP BY 1, 2, 3
+                    ), ledger AS (
+                        SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
+                               SUM(amount_due)::float8 AS amount
+                          FROM pos_customer_ledger_entry entry
+                         WHERE kind <> 'opening' AND company_id = ANY(%(companies)s) AND date < %(until)s
+                               %(entry_partners)s
+                         GROUP BY 1, 2, 3
+                    )
+                    SELECT compared.*, currency.rounding FROM (
+                        SELECT company_id, partner_id, NULLIF(session_key, 0) AS session_id,
+                               COALESCE(ledger.amount, 0) AS ledger_amount,
+                               COALESCE(journals.amount, 0) AS accounting_amount
+                          FROM ledger
+                          FULL JOIN journals USING (company_id, partner_id, session_key)
+                    ) compared
+                      JOIN res_company company ON company.id = compared.company_id
+                      JOIN res_currency currency ON currency.id = company.currency_id
+                     WHERE ABS(compared.ledger_amount - compared.accounting_amount) >= currency.rounding / 2
+                     ORDER BY compared.company_id, compared.partner_id, compared.session_id NULLS FIRST
+                    """,
+                    tracked=self._pos_receivable_lines_sql(),
+                    companies=companies,
+                    date=date,
+                    until=until,
+                    tracked_partners=for_partners("partner_id"),
+                    order_partners=for_partners("partner.commercial_partner_id"),
+                    entry_partners=for_partners("entry.partner_id"),
+                )
+            )
+        return [
+            {
+                "company_id": row["company_id"],
+                "partner_id": row["partner_id"],
+                "session_id": row["session_id"] or False,
+                "ledger_amount": float_round(row["ledger_amount"], precision_rounding=row["rounding"]),
+                "accounting_amount": float_round(
+                    row["accounting_amount"], precision_rounding=row["rounding"]
+                ),
+                "difference": float_round(
+                    row["ledger_amount"] - row["accounting_amount"], precision_rounding=row["rounding"]
+                ),
+            }
+            for row in rows
+        ]
+
+    @api.model
+    def settle_dues(self, partner, amount, journal, date=None, memo=None):
+        """Take money from a customer against their dues: post a customer payment
+        in ``journal`` and reconcile it with their open POS receivables, oldest
+        first. The reconciliation posts the ledger's payment entries; they are
+        returned."""
+        _ = self.env._
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_user"):
+            raise AccessError(_("Only ledger users can settle a customer's dues."))
+        partner = partner.commercial_partner_id
+        company = journal.company_id
+        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        receivable = partner.with_company(company).property_account_receivable_id
+        open_lines = self._open_dues_lines(partner, company, receivable)
+        owed = sum(open_lines.mapped("amount_residual"))
+        errors = []
+        if company.currency_id.compare_amounts(amount or 0.0, 0.0) <= 0:
+            errors.append(_("The amount to settle must be positive."))
+        elif company.currency_id.compare_amounts(amount, owed) > 0:
+            errors.append(
+                _(
+                    "%(customer)s owes %(owed)s; %(amount)s cannot be settled.",
+                    customer=partner.display_name,
+                    owed=company.currency_id.format(owed),
+                    amount=company.currency_id.format(amount),
+                )
+            )
+        if journal.type not in ("cash", "bank"):
+            errors.append(_("Dues are settled in a cash or bank journal."))
+        if errors:
+            raise UserError("\n".join(errors))
+        with self.env.cr.savepoint():
+            payment = (
+                self.env["account.payment"]
+                .sudo()
+                .with_company(company)
+                .create(
+                    {
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": partner.id,
+                        "amount": amount,
+                        "journal_id": journal.id,
+                        "date": date,
+                        "memo": memo or _("Settlement of customer ledger dues"),
+                    }
+                )
+            )
+            payment.action_post()
+            payment_lines = payment.move_id.line_ids.filtered(lambda line: line.account_id == receivable)
+            if not payment_lines:
+                raise UserError(
+                    _(
+                        "The journal %(journal)s books no entry for customer payments; set its outstanding "
+                        "receipts account.",
+                        journal=journal.display_name,
+                    )
+                )
+            (payment_lines | open_lines).reconcile()
+            return self.search(
+                [("move_id", "=", payment.move_id.id), ("kind", "=", "payment")], order="sequence_number"
+            )
+
+    @api.model
+    def _open_dues_lines(self, partner, company, receivable):
+        self.env.flush_all()
+        line_ids = [
+            line_id
+            for (line_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT pos_lines.line_id FROM (%s) pos_lines
+                      JOIN account_move_line line ON line.id = pos_lines.line_id
+                     WHERE pos_lines.partner_id = %s AND pos_lines.company_id = %s
+                       AND line.account_id = %s AND line.amount_residual > 0
+                    """,
+                    self._pos_receivable_lines_sql(),
+                    partner.id,
+                    company.id,
+                    receivable.id,
+                )
+            )
+        ]
+        return self.env["account.move.line"].sudo().browse(line_ids).sorted(lambda line: (line.date, line.id))
+
+    @api.model
+    def _link_receivable_lines(self, line_by_order):
+        """Link the sale and refund entries of orders to their receivable items."""
+        if not line_by_order:
+            return
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE pos_customer_ledger_entry entry SET receivable_line_id = link.line_id
+                  FROM unnest(%s::int[], %s::int[]) AS link(order_id, line_id)
+                 WHERE entry.pos_order_id = link.order_id AND entry.receivable_line_id IS NULL
+                """,
+                list(line_by_order),
+                list(line_by_order.values()),
+            )
+        )
+        self.invalidate_model(["receivable_line_id"], flush=False)

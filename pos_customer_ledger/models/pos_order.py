@@ -36,7 +36,11 @@ class PosOrder(models.Model):
             .search([("pos_order_id", "in", self.filtered("account_move").ids), ("move_id", "=", False)])
         )
         for entry in entries:
-            entry.write({"move_id": entry.pos_order_id.account_move.id})
+            invoice = entry.pos_order_id.account_move
+            receivable = invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")[:1]
+            entry.write(
+                {"move_id": invoice.id, "receivable_line_id": entry.receivable_line_id.id or receivable.id}
+            )
 
     def _prepare_ledger_entry_vals(self):
         """Financial values of this order's entry, in company currency, signed."""

@@ -1,3 +1,4 @@
+from . import test_accounting
 from . import test_adjustment
 from . import test_backfill
 from . import test_i18n
