@@ -21,6 +21,8 @@
         "wizards/ledger_backfill_wizard_views.xml",
         "wizards/ledger_adjustment_wizard_views.xml",
         "wizards/ledger_opening_import_wizard_views.xml",
+        "report/pos_customer_ledger_aging_views.xml",
+        "wizards/ledger_aging_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "data/ir_cron_data.xml",
         "views/pos_customer_ledger_menus.xml",

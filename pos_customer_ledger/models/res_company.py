@@ -17,3 +17,8 @@ class ResCompany(models.Model):
         check_company=True,
         help="Account booked against the customer's receivable when an adjustment changes their dues.",
     )
+    ledger_due_days = fields.Integer(
+        string="Customer Account Due Delay",
+        help="Days after a pay-later sale that its dues fall due, for aged dues and statements. "
+        "Invoiced sales follow their invoice's due date.",
+    )

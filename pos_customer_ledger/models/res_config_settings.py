@@ -10,3 +10,4 @@ class ResConfigSettings(models.TransientModel):
     ledger_adjustment_account_id = fields.Many2one(
         related="company_id.ledger_adjustment_account_id", readonly=False
     )
+    ledger_due_days = fields.Integer(related="company_id.ledger_due_days", readonly=False)

@@ -1,5 +1,6 @@
 from . import test_accounting
 from . import test_adjustment
+from . import test_aging
 from . import test_backfill
 from . import test_i18n
 from . import test_integrity

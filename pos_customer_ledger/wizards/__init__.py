@@ -1,4 +1,5 @@
 from . import ledger_adjustment_wizard
+from . import ledger_aging_wizard
 from . import ledger_backfill_wizard
 from . import ledger_opening_import_wizard
 from . import ledger_statement_wizard

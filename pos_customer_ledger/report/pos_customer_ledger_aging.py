@@ -1,0 +1,192 @@
+import io
+from datetime import timedelta
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
+
+
+class PosCustomerLedgerAging(models.Model):
+    """Aged dues per customer and company as of the date in the context
+    (``ledger_aging_date``, default today).
+
+    A customer's payments and credits settle their oldest dues first. A
+    pay-later sale is due after the company's due delay, an invoiced one on
+    its invoice's due date, anything else on its own date.
+    """
+
+    _name = "pos.customer.ledger.aging"
+    _description = "Customer Aged Dues"
+    _auto = False
+    _order = "balance desc, id"
+    _rec_name = "partner_id"
+    _depends = {
+        "pos.customer.ledger.entry": ["company_id", "partner_id", "date", "kind", "amount_due", "move_id"],
+        "pos.customer.ledger.partner.stat": ["partner_id", "company_id"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    balance = fields.Monetary(string="Dues", readonly=True)
+    not_due = fields.Monetary(string="Not Due", readonly=True)
+    days_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    days_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    days_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    days_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
+    oldest_due_date = fields.Date(string="Oldest Due Date", readonly=True)
+
+    @property
+    def _table_query(self):
+        return self._aging_sql(self._aging_date())
+
+    @api.model
+    def _aging_date(self):
+        date = self.env.context.get("ledger_aging_date")
+        return fields.Date.to_date(date) if date else fields.Date.context_today(self)
+
+    @api.model
+    def _open_items_sql(self, date, partner_ids=None):
+        """Entries that still make up a customer's dues as of ``date``, each with
+        its open part: (company_id, partner_id, entry_id, due_date, amount,
+        open_amount), plus each customer's balance (entry_id NULL)."""
+        Entry = self.env["pos.customer.ledger.entry"]
+        until = Entry._local_noon(date) + timedelta(hours=12)
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        partner_filter = SQL("AND entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL()
+        return SQL(
+            """
+            WITH entries AS (
+                SELECT entry.company_id, entry.partner_id, entry.id, entry.date, entry.amount_due,
+                       CASE WHEN invoice.id IS NOT NULL THEN invoice.invoice_date_due
+                            ELSE (entry.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                                 + CASE WHEN entry.kind = 'sale' THEN COALESCE(company.ledger_due_days, 0)
+                                        ELSE 0 END
+                       END AS due_date
+                  FROM pos_customer_ledger_entry entry
+                  JOIN res_company company ON company.id = entry.company_id
+                  LEFT JOIN account_move invoice
+                    ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
+                       AND invoice.invoice_date_due IS NOT NULL
+                 WHERE entry.date < %(until)s AND entry.company_id = ANY(%(companies)s) %(partners)s
+            ), totals AS (
+                SELECT company_id, partner_id, SUM(amount_due) AS balance,
+                       COALESCE(-SUM(amount_due) FILTER (WHERE amount_due < 0), 0) AS credits
+                  FROM entries
+                 GROUP BY company_id, partner_id
+            )
+            SELECT debit.company_id, debit.partner_id, debit.id AS entry_id, debit.due_date,
+                   debit.amount_due AS amount,
+                   GREATEST(0, LEAST(debit.amount_due, SUM(debit.amount_due) OVER settled_first
+                                                       - totals.credits)) AS open_amount
+              FROM entries debit
+              JOIN totals USING (company_id, partner_id)
+             WHERE debit.amount_due > 0
+            WINDOW settled_first AS (PARTITION BY debit.company_id, debit.partner_id
+                                     ORDER BY debit.date, debit.id)
+            UNION ALL
+            SELECT company_id, partner_id, NULL, NULL, balance, balance FROM totals
+            """,
+            tz=tz,
+            until=until,
+            companies=self.env.companies.ids,
+            partners=partner_filter,
+        )
+
+    @api.model
+    def _aging_sql(self, date, partner_ids=None):
+        return SQL(
+            """
+            SELECT stat.id, items.company_id, items.partner_id, %(date)s::date AS aging_date,
+                   SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL) AS balance,
+                   -- a credit balance (paid in advance) shows as a negative "not due"
+                   COALESCE(SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL), 0)
+                   - COALESCE(SUM(items.open_amount) FILTER (WHERE items.entry_id IS NOT NULL), 0)
+                   + COALESCE(SUM(items.open_amount) FILTER (WHERE items.due_date >= %(date)s), 0) AS not_due,
+                   COALESCE(SUM(items.open_amount)
+                            FILTER (WHERE %(date)s - items.due_date BETWEEN 1 AND 30), 0) AS days_1_30,
+                   COALESCE(SUM(items.open_amount)
+                            FILTER (WHERE %(date)s - items.due_date BETWEEN 31 AND 60), 0) AS days_31_60,
+                   COALESCE(SUM(items.open_amount)
+                            FILTER (WHERE %(date)s - items.due_date BETWEEN 61 AND 90), 0) AS days_61_90,
+                   COALESCE(SUM(items.open_amount) FILTER (WHERE %(date)s - items.due_date > 90), 0)
+                       AS days_over_90,
+                   MIN(items.due_date) FILTER (WHERE items.open_amount > 0) AS oldest_due_date
+              FROM (%(items)s) items
+              JOIN pos_customer_ledger_partner_stat stat
+                ON stat.partner_id = items.partner_id AND stat.company_id = items.company_id
+             GROUP BY stat.id, items.company_id, items.partner_id
+            HAVING SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL) <> 0
+            """,
+            date=date,
+            items=self._open_items_sql(date, partner_ids),
+        )
+
+    @api.model
+    def get_aged_dues(self, date=None, partner_ids=None):
+        """Aged dues as of ``date`` as a list of dicts, largest dues first."""
+        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL("SELECT * FROM (%s) aging ORDER BY balance DESC, id", self._aging_sql(date, partner_ids))
+        )
+        for row in rows:
+            row.pop("aging_date")
+        return rows
+
+    @api.model
+    def aged_dues_xlsx(self, date=None):
+        """Aged dues of every customer as of ``date``, as XLSX bytes."""
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can export aged dues."))
+        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        rows = self.get_aged_dues(date)
+        _ = self.env._
+        partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
+        partners.fetch(["display_name", "ref"])
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
+        bold = workbook.add_format({"bold": True})
+        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(_("Aged Dues"))
+        titles = [
+            _("Customer"),
+            _("Reference"),
+            _("Dues"),
+            _("Not Due"),
+            _("1-30 Days"),
+            _("31-60 Days"),
+            _("61-90 Days"),
+            _("Over 90 Days"),
+            _("Oldest Due Date"),
+        ]
+        sheet.set_column(0, 0, 32)
+        sheet.set_column(1, 8, 14)
+        sheet.write(0, 0, _("Aged Dues as of %(date)s", date=date), bold)
+        sheet.write(1, 0, ", ".join(self.env.companies.mapped("name")))
+        for col, title in enumerate(titles):
+            sheet.write(3, col, title, header)
+        row_index = 4
+        totals = dict.fromkeys(("balance", *AGING_BUCKETS), 0.0)
+        for row in rows:
+            partner = self.env["res.partner"].browse(row["partner_id"])
+            sheet.write(row_index, 0, partner.display_name)
+            sheet.write(row_index, 1, partner.ref or "")
+            for col, name in enumerate(("balance", *AGING_BUCKETS), start=2):
+                value = float(row[name] or 0.0)
+                totals[name] += value
+                sheet.write_number(row_index, col, value, money)
+            if row["oldest_due_date"]:
+                sheet.write_datetime(row_index, 8, row["oldest_due_date"], date_format)
+            row_index += 1
+        sheet.write(row_index, 0, _("Total"), bold)
+        for col, name in enumerate(("balance", *AGING_BUCKETS), start=2):
+            sheet.write_number(row_index, col, totals[name], money)
+        workbook.close()
+        return output.getvalue()

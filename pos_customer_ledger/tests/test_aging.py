@@ -1,0 +1,75 @@
+import base64
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import LedgerTestCommon
+
+BUCKETS = ("balance", "not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerAging(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.ledger_due_days = 30
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.Aging = cls.env["pos.customer.ledger.aging"]
+
+    def setUp(self):
+        super().setUp()
+        # due 70 days ago, 15 days ago and in 20 days
+        self.sync(self.customer, qty=10, payments=[(self.pay_later_pm, 107.0)], days_ago=100)
+        self.sync(self.customer, qty=5, payments=[(self.pay_later_pm, 53.5)], days_ago=45)
+        self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=10)
+        # a credit settles the oldest dues first
+        self.Entry.post_manual_entry("opening", self.customer, -37.0, self.today, "Deposit from the old till")
+        self.Entry.post_manual_entry("opening", self.other_customer, -25.0, self.today, "Paid in advance")
+
+    def _buckets(self, row):
+        return tuple(round(float(row[name]), 2) for name in BUCKETS)
+
+    def test_dues_by_age_oldest_settled_first(self):
+        rows = {row["partner_id"]: row for row in self.Aging.get_aged_dues(self.today)}
+        self.assertEqual(self._buckets(rows[self.customer.id]), (144.9, 21.4, 53.5, 0.0, 70.0, 0.0))
+        self.assertEqual(rows[self.customer.id]["oldest_due_date"], self.today - timedelta(days=70))
+        self.assertEqual(self._buckets(rows[self.other_customer.id]), (-25.0, -25.0, 0.0, 0.0, 0.0, 0.0))
+
+    def test_as_of_an_earlier_date(self):
+        rows = self.Aging.get_aged_dues(self.today - timedelta(days=50), partner_ids=self.customer.ids)
+        self.assertEqual([self._buckets(row) for row in rows], [(107.0, 0.0, 107.0, 0.0, 0.0, 0.0)])
+
+    def test_list_view_reads_the_same_figures(self):
+        action = (
+            self.env["pos.customer.ledger.aging.wizard"]
+            .create({"date": self.today - timedelta(days=50)})
+            .action_view()
+        )
+        aging = self.Aging.with_context(**action["context"])
+        [row] = aging.search_read([("partner_id", "=", self.customer.id)], list(BUCKETS))
+        self.assertEqual(self._buckets(row), (107.0, 0.0, 107.0, 0.0, 0.0, 0.0))
+        [total] = aging.read_group([("partner_id", "=", self.customer.id)], ["days_1_30:sum"], [])
+        self.assertEqual(total["days_1_30"], 107.0)
+
+    def test_xlsx_export(self):
+        wizard = self.env["pos.customer.ledger.aging.wizard"].create({"date": self.today})
+        wizard.action_export_xlsx()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.aging_file))).active
+        rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
+        self.assertEqual(rows[self.customer.display_name][2:8], (144.9, 21.4, 53.5, 0.0, 70.0, 0.0))
+        total = rows.pop("Total")
+        self.assertAlmostEqual(total[2], sum(row[2] for row in rows.values()))
+        self.assertTrue(wizard.aging_filename.endswith(".xlsx"))
+
+    def test_cashiers_do_not_see_aged_dues(self):
+        cashier = new_test_user(self.env, login="aging_cashier", groups="point_of_sale.group_pos_user")
+        with self.assertRaises(AccessError):
+            self.Aging.with_user(cashier).aged_dues_xlsx()
+        with self.assertRaises(AccessError):
+            self.Aging.with_user(cashier).search([])
