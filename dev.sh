@@ -135,10 +135,27 @@ max_cron_threads = ${MAX_CRON_THREADS:-1}
 EOF
 }
 
+# wkhtmltopdf prints PDF reports; chromium runs the browser tours. Tests that need
+# them are skipped, saying so, when they are missing.
+ensure_system_tools() {
+    local missing=()
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing ${missing[*]} from Debian packages"
+        if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
+            return 0
+        fi
+    fi
+    say "WARNING: ${missing[*]} not installed (needs root and apt-get); PDF and browser tests will be skipped."
+}
+
 setup() {
     ensure_odoo
     ensure_venv
     ensure_postgres
+    ensure_system_tools
     write_config
 }
 

@@ -21,13 +21,17 @@ class PosCustomerLedgerChain(models.Model):
     verified_ok = fields.Boolean(string="Intact", readonly=True)
     verified_count = fields.Integer(string="Entries Verified", readonly=True)
     verified_message = fields.Char(string="Verification Result", readonly=True)
+    closed_until = fields.Datetime(
+        readonly=True, help="End of the last closed period: no entry is dated before it any more."
+    )
 
     _sql_constraints = [
         ("company_uniq", "unique (company_id)", "A company has exactly one ledger chain."),
     ]
 
     def _lock_head(self, company_id, partner_id):
-        """Lock the company's chain; return (last sequence, last hash, customer balance).
+        """Lock the company's chain; return (last sequence, last hash, customer
+        balance, end of the last closed period).
 
         The lock lasts until the transaction ends. A transaction whose snapshot
         predates a concurrent commit on the row fails with a serialization
@@ -35,7 +39,7 @@ class PosCustomerLedgerChain(models.Model):
         """
         query = SQL(
             """
-            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0)
+            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0), chain.closed_until
               FROM pos_customer_ledger_chain chain
               LEFT JOIN pos_customer_ledger_partner_stat stat
                 ON stat.company_id = chain.company_id AND stat.partner_id = %(partner)s

@@ -77,6 +77,7 @@ POSTED_FIELDS = (
     "source_key",
 )
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
+MANUAL_KINDS = ("adjustment", "opening")
 
 
 class PosCustomerLedgerEntry(models.Model):
@@ -259,9 +260,13 @@ class PosCustomerLedgerEntry(models.Model):
                 raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
             company_id = vals["company_id"]
             currency = self.env["res.company"].browse(company_id).currency_id
-            last_sequence, last_hash, partner_balance = Chain._lock_head(company_id, vals["partner_id"])
+            last_sequence, last_hash, partner_balance, closed_until = Chain._lock_head(
+                company_id, vals["partner_id"]
+            )
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
-            date = row["date"] = fields.Datetime.to_datetime(vals["date"])
+            date = row["date"] = self._open_date(
+                fields.Datetime.to_datetime(vals["date"]), closed_until, vals
+            )
             sequence = last_sequence + 1
             row.update(
                 name=f"LEDG/{date.year}/{sequence:06d}",
@@ -296,6 +301,23 @@ class PosCustomerLedgerEntry(models.Model):
             [name for name in Partner._fields if name.startswith("ledger_")], flush=False
         )
         return self.browse(ids)
+
+    @api.model
+    def _open_date(self, date, closed_until, vals):
+        """The entry's date, moved to the start of the open period when it falls
+        in a closed one: a till that syncs late still gets its sale recorded,
+        but never inside a closed month. Hand-entered entries are refused."""
+        if not closed_until or date >= closed_until:
+            return date
+        if vals["kind"] in MANUAL_KINDS:
+            raise UserError(
+                self.env._(
+                    "%(date)s is in a closed ledger period; entries can be dated from %(open)s on.",
+                    date=fields.Datetime.to_string(date),
+                    open=fields.Datetime.to_string(closed_until),
+                )
+            )
+        return closed_until
 
     @api.model
     def _compute_entry_hash(self, values, decimal_places, version=HASH_VERSION):
@@ -567,7 +589,7 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _backfill(self, limit):
         Chain = self.env["pos.customer.ledger.chain"]
-        heads, balances, currencies, digits, rounding = {}, {}, {}, {}, {}
+        heads, balances, currencies, digits, rounding, closed = {}, {}, {}, {}, {}, {}
         created, writer = 0, None
 
         now, uid = self.env.cr.now(), self.env.uid
@@ -577,14 +599,16 @@ class PosCustomerLedgerEntry(models.Model):
             size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
             orders = self._backfill_read_orders(after, size) if size > 0 else []
             for company_id in {order["company_id"] for order in orders} - heads.keys():
-                last_sequence, last_hash, _balance = Chain._lock_head(company_id, None)
+                last_sequence, last_hash, _balance, closed_until = Chain._lock_head(company_id, None)
                 heads[company_id] = [last_sequence, last_hash]
+                closed[company_id] = closed_until
                 currencies[company_id] = self.env["res.company"].browse(company_id).currency_id
                 digits[company_id] = currencies[company_id].decimal_places
                 rounding[company_id] = currencies[company_id].rounding
             self._backfill_load_balances(orders, balances)
             for order in orders:
-                order["vals"] = self._backfill_entry_vals(order, currencies[order["company_id"]])
+                vals = order["vals"] = self._backfill_entry_vals(order, currencies[order["company_id"]])
+                vals["date"] = self._open_date(vals["date"], closed[vals["company_id"]], vals)
             return orders
 
         # The connection serves one statement at a time: database work happens
@@ -780,7 +804,7 @@ class PosCustomerLedgerEntry(models.Model):
         """Every reason why this adjustment or opening balance cannot be posted."""
         _ = self.env._
         errors = []
-        if kind not in ("adjustment", "opening"):
+        if kind not in MANUAL_KINDS:
             errors.append(_("Only adjustments and opening balances can be entered by hand."))
         if not (reason or "").strip():
             errors.append(_("A reason is required."))
@@ -818,6 +842,14 @@ class PosCustomerLedgerEntry(models.Model):
                         locks=company._format_lock_dates(locks),
                     )
                 )
+            closed_until = (
+                self.env["pos.customer.ledger.chain"]
+                .sudo()
+                .search([("company_id", "=", company.id)])
+                .closed_until
+            )
+            if closed_until and self._local_noon(fields.Date.to_date(date)) < closed_until:
+                errors.append(_("%(date)s is in a closed ledger period.", date=date))
         if kind == "adjustment" and not (
             company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
         ):
@@ -1093,91 +1125,19 @@ class PosCustomerLedgerEntry(models.Model):
         accounting_amount, difference. An empty list means they agree.
         """
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
-        until = self._local_noon(date) + timedelta(hours=12)
-        companies = self.env.companies.ids
-        partners = (
-            self.env["res.partner"].browse(partner_ids).commercial_partner_id.ids if partner_ids else None
-        )
-
-        def for_partners(column):
-            return (
-                SQL("AND %s = ANY(%s)", SQL.identifier(*column.split(".")), partners) if partners else SQL()
-            )
-
         self.env.flush_all()
         with self._without_jit():
             rows = self.env.execute_query_dict(
                 SQL(
                     """
-                    WITH tracked AS (
-                        SELECT * FROM (%(tracked)s) pos_lines
-                         WHERE company_id = ANY(%(companies)s) AND date <= %(date)s %(tracked_partners)s
-                    ), settled AS (
-                        SELECT tracked.line_id,
-                               SUM(CASE WHEN partial.debit_move_id = tracked.line_id
-                                        THEN -partial.amount ELSE partial.amount END)::float8 AS amount
-                          FROM tracked
-                          JOIN account_partial_reconcile partial
-                            ON tracked.line_id IN (partial.debit_move_id, partial.credit_move_id)
-                         WHERE partial.max_date <= %(date)s
-                           AND NOT EXISTS (
-                                SELECT 1 FROM tracked other
-                                 WHERE other.line_id = CASE WHEN partial.debit_move_id = tracked.line_id
-                                       THEN partial.credit_move_id ELSE partial.debit_move_id END)
-                         GROUP BY tracked.line_id
-                    ), unbooked AS (
-                        SELECT session.id FROM pos_session session
-                          JOIN pos_config config ON config.id = session.config_id
-                          LEFT JOIN account_move move ON move.id = session.move_id AND move.state = 'posted'
-                         WHERE config.company_id = ANY(%(companies)s)
-                           AND (move.id IS NULL OR move.date > %(date)s)
-                    ), accounting AS (
-                        SELECT tracked.company_id, tracked.partner_id, tracked.session_id,
-                               tracked.balance + COALESCE(settled.amount, 0) AS amount
-                          FROM tracked LEFT JOIN settled ON settled.line_id = tracked.line_id
-                        UNION ALL
-                        SELECT o.company_id, partner.commercial_partner_id, o.session_id,
-                               payment.amount::float8
-                          FROM unbooked
-                          JOIN pos_order o ON o.session_id = unbooked.id
-                          JOIN res_partner partner ON partner.id = o.partner_id
-                          JOIN pos_payment payment ON payment.pos_order_id = o.id
-                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
-                          LEFT JOIN account_journal journal ON journal.id = method.journal_id
-                         WHERE o.account_move IS NULL AND payment.payment_date < %(until)s
-                           AND journal.type IS DISTINCT FROM 'cash' AND journal.type IS DISTINCT FROM 'bank'
-                           %(order_partners)s
-                    ), journals AS (
-                        SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
-                               SUM(amount) AS amount
-                          FROM accounting GROUP BY 1, 2, 3
-                    ), ledger AS (
-                        SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
-                               SUM(amount_due)::float8 AS amount
-                          FROM pos_customer_ledger_entry entry
-                         WHERE kind <> 'opening' AND company_id = ANY(%(companies)s) AND date < %(until)s
-                               %(entry_partners)s
-                         GROUP BY 1, 2, 3
-                    )
-                    SELECT compared.*, currency.rounding FROM (
-                        SELECT company_id, partner_id, NULLIF(session_key, 0) AS session_id,
-                               COALESCE(ledger.amount, 0) AS ledger_amount,
-                               COALESCE(journals.amount, 0) AS accounting_amount
-                          FROM ledger
-                          FULL JOIN journals USING (company_id, partner_id, session_key)
-                    ) compared
+                    SELECT compared.*, currency.rounding
+                      FROM (%s) compared
                       JOIN res_company company ON company.id = compared.company_id
                       JOIN res_currency currency ON currency.id = company.currency_id
                      WHERE ABS(compared.ledger_amount - compared.accounting_amount) >= currency.rounding / 2
                      ORDER BY compared.company_id, compared.partner_id, compared.session_id NULLS FIRST
                     """,
-                    tracked=self._pos_receivable_lines_sql(),
-                    companies=companies,
-                    date=date,
-                    until=until,
-                    tracked_partners=for_partners("partner_id"),
-                    order_partners=for_partners("partner.commercial_partner_id"),
-                    entry_partners=for_partners("entry.partner_id"),
+                    self._dues_comparison_sql(date, partner_ids),
                 )
             )
         return [
@@ -1195,6 +1155,88 @@ class PosCustomerLedgerEntry(models.Model):
             }
             for row in rows
         ]
+
+    @api.model
+    def _dues_comparison_sql(self, date, partner_ids=None):
+        """Ledger and journal dues per company, customer and session as of ``date``:
+        (company_id, partner_id, session_id, ledger_amount, accounting_amount)."""
+        until = self._local_noon(date) + timedelta(hours=12)
+        companies = self.env.companies.ids
+        partners = (
+            self.env["res.partner"].browse(partner_ids).commercial_partner_id.ids if partner_ids else None
+        )
+
+        def for_partners(column):
+            return (
+                SQL("AND %s = ANY(%s)", SQL.identifier(*column.split(".")), partners) if partners else SQL()
+            )
+
+        return SQL(
+            """
+            WITH tracked AS (
+                SELECT * FROM (%(tracked)s) pos_lines
+                 WHERE company_id = ANY(%(companies)s) AND date <= %(date)s %(tracked_partners)s
+            ), settled AS (
+                SELECT tracked.line_id,
+                       SUM(CASE WHEN partial.debit_move_id = tracked.line_id
+                                THEN -partial.amount ELSE partial.amount END)::float8 AS amount
+                  FROM tracked
+                  JOIN account_partial_reconcile partial
+                    ON tracked.line_id IN (partial.debit_move_id, partial.credit_move_id)
+                 WHERE partial.max_date <= %(date)s
+                   AND NOT EXISTS (
+                        SELECT 1 FROM tracked other
+                         WHERE other.line_id = CASE WHEN partial.debit_move_id = tracked.line_id
+                               THEN partial.credit_move_id ELSE partial.debit_move_id END)
+                 GROUP BY tracked.line_id
+            ), unbooked AS (
+                SELECT session.id FROM pos_session session
+                  JOIN pos_config config ON config.id = session.config_id
+                  LEFT JOIN account_move move ON move.id = session.move_id AND move.state = 'posted'
+                 WHERE config.company_id = ANY(%(companies)s)
+                   AND (move.id IS NULL OR move.date > %(date)s)
+            ), accounting AS (
+                SELECT tracked.company_id, tracked.partner_id, tracked.session_id,
+                       tracked.balance + COALESCE(settled.amount, 0) AS amount
+                  FROM tracked LEFT JOIN settled ON settled.line_id = tracked.line_id
+                UNION ALL
+                SELECT o.company_id, partner.commercial_partner_id, o.session_id,
+                       payment.amount::float8
+                  FROM unbooked
+                  JOIN pos_order o ON o.session_id = unbooked.id
+                  JOIN res_partner partner ON partner.id = o.partner_id
+                  JOIN pos_payment payment ON payment.pos_order_id = o.id
+                  JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                  LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                 WHERE o.account_move IS NULL AND o.date_order < %(until)s
+                   AND journal.type IS DISTINCT FROM 'cash' AND journal.type IS DISTINCT FROM 'bank'
+                   %(order_partners)s
+            ), journals AS (
+                SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
+                       SUM(amount) AS amount
+                  FROM accounting GROUP BY 1, 2, 3
+            ), ledger AS (
+                SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
+                       SUM(amount_due)::float8 AS amount
+                  FROM pos_customer_ledger_entry entry
+                 WHERE kind <> 'opening' AND company_id = ANY(%(companies)s) AND date < %(until)s
+                       %(entry_partners)s
+                 GROUP BY 1, 2, 3
+            )
+            SELECT company_id, partner_id, NULLIF(session_key, 0) AS session_id,
+                   COALESCE(ledger.amount, 0) AS ledger_amount,
+                   COALESCE(journals.amount, 0) AS accounting_amount
+              FROM ledger
+              FULL JOIN journals USING (company_id, partner_id, session_key)
+            """,
+            tracked=self._pos_receivable_lines_sql(),
+            companies=companies,
+            date=date,
+            until=until,
+            tracked_partners=for_partners("partner_id"),
+            order_partners=for_partners("partner.commercial_partner_id"),
+            entry_partners=for_partners("entry.partner_id"),
+        )
 
     @api.model
     def settle_dues(self, partner, amount, journal, date=None, memo=None):

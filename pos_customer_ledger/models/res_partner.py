@@ -112,14 +112,33 @@ class ResPartner(models.Model):
             "context": {"default_partner_ids": self.commercial_partner_id.ids},
         }
 
-    def ledger_statement_xlsx(self, date_from, date_to):
-        """Customer statement of the customers in ``self`` as XLSX bytes.
-
-        Opening balance, every entry of the period, closing balance and totals,
-        per customer, for the current company.
+    def ledger_statement_xlsx(self, date_from, date_to, statement_type="activity"):
+        """Customer statement of the customers in ``self`` as XLSX bytes, for the
+        current company: ``activity`` (opening balance, the period's entries,
+        closing balance) or ``outstanding`` (what is due at ``date_to``, aged).
         """
         if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
             raise AccessError(self.env._("Only ledger auditors and managers can export customer statements."))
         return self.env["report.pos_customer_ledger.customer_statement"]._render_xlsx(
-            self, date_from, date_to
+            self, date_from, date_to, statement_type
         )
+
+    def ledger_statement_pdf(self, date_from, date_to, statement_type="activity"):
+        """The same statements as one PDF, each in its customer's language under
+        the company's letterhead."""
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can print customer statements."))
+        content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "pos_customer_ledger.action_report_customer_statement",
+            self.commercial_partner_id.ids,
+            data=self._ledger_statement_report_data(date_from, date_to, statement_type),
+        )
+        return content
+
+    @api.model
+    def _ledger_statement_report_data(self, date_from, date_to, statement_type):
+        return {
+            "date_from": fields.Date.to_string(fields.Date.to_date(date_from)),
+            "date_to": fields.Date.to_string(fields.Date.to_date(date_to)),
+            "statement_type": statement_type,
+        }

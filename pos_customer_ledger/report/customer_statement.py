@@ -5,7 +5,10 @@ import pytz
 import xlsxwriter
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .pos_customer_ledger_aging import AGING_BUCKETS
 
 ENTRY_FIELDS = [
     "date",
@@ -48,12 +51,37 @@ class CustomerStatementReport(models.AbstractModel):
         return date_from, date_to, to_utc(date_from), to_utc(date_to + timedelta(days=1))
 
     @api.model
-    def _get_statement_data(self, partners, date_from, date_to):
+    def _get_statement_data(self, partners, date_from, date_to, statement_type="activity"):
+        """Statement of each customer for every output format.
+
+        ``activity``: opening balance, the period's entries, closing balance.
+        ``outstanding``: what is still due at the end of the period, entry by
+        entry with its due date and age (oldest dues settled first), and the
+        aging buckets.
+        """
         date_from, date_to, start, end = self._period_bounds(date_from, date_to)
         if not partners:
             raise UserError(self.env._("Select at least one customer for the statement."))
+        if statement_type not in ("activity", "outstanding"):
+            raise UserError(self.env._("Unknown statement type %(type)s.", type=statement_type))
         company = self.env.company
         partners = self.env["res.partner"].search([("id", "in", partners.commercial_partner_id.ids)])
+        data = {
+            "company": company,
+            "currency": company.currency_id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "statement_type": statement_type,
+        }
+        if statement_type == "outstanding":
+            data["statements"] = self._outstanding_statements(partners, date_to)
+        else:
+            data["statements"] = self._activity_statements(partners, start, end)
+        return data
+
+    @api.model
+    def _activity_statements(self, partners, start, end):
+        company = self.env.company
         Entry = self.env["pos.customer.ledger.entry"]
         base_domain = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         opening = {
@@ -75,29 +103,88 @@ class CustomerStatementReport(models.AbstractModel):
             partner_lines = lines[partner.id]
             opening_balance = opening.get(partner.id, 0.0)
             dues = sum(entry.amount_due for entry in partner_lines)
+            balance, running = opening_balance, []
+            for entry in partner_lines:
+                balance += entry.amount_due
+                running.append(balance)
             statements.append(
                 {
                     "partner": partner,
                     "opening": opening_balance,
                     "lines": partner_lines,
+                    "balances": running,
                     "total": sum(entry.amount_total for entry in partner_lines),
                     "dues": dues,
                     "closing": opening_balance + dues,
                 }
             )
+        return statements
+
+    @api.model
+    def _outstanding_statements(self, partners, date):
+        Aging = self.env["pos.customer.ledger.aging"].with_company(self.env.company)
+        Aging = Aging.with_context(allowed_company_ids=[self.env.company.id])
+        self.env.flush_all()
+        items = Aging.env.execute_query_dict(
+            SQL(
+                "SELECT * FROM (%s) items WHERE entry_id IS NOT NULL AND open_amount > 0 "
+                "ORDER BY due_date, entry_id",
+                Aging._open_items_sql(date, partners.ids),
+            )
+        )
+        entries = self.env["pos.customer.ledger.entry"].sudo().browse([item["entry_id"] for item in items])
+        entries.fetch(ENTRY_FIELDS)
+        aging = {row["partner_id"]: row for row in Aging.get_aged_dues(date, partners.ids)}
+        lines = {partner.id: [] for partner in partners}
+        for item in items:
+            lines[item["partner_id"]].append(
+                {
+                    "entry": self.env["pos.customer.ledger.entry"].sudo().browse(item["entry_id"]),
+                    "due_date": item["due_date"],
+                    "days_overdue": max((date - item["due_date"]).days, 0),
+                    "amount": float(item["amount"]),
+                    "open_amount": float(item["open_amount"]),
+                }
+            )
+        statements = []
+        for partner in partners:
+            buckets = aging.get(partner.id, {})
+            statements.append(
+                {
+                    "partner": partner,
+                    "lines": lines[partner.id],
+                    "buckets": [(name, float(buckets.get(name) or 0.0)) for name in AGING_BUCKETS],
+                    "closing": float(buckets.get("balance") or 0.0),
+                }
+            )
+        return statements
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        """Values of the PDF statement (QWeb), one document per customer."""
+        if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can print customer statements."))
+        data = data or {}
+        today = fields.Date.context_today(self)
+        partners = self.env["res.partner"].browse(docids)
+        statement_data = self._get_statement_data(
+            partners,
+            data.get("date_from") or today.replace(day=1),
+            data.get("date_to") or today,
+            data.get("statement_type") or "activity",
+        )
         return {
-            "company": company,
-            "currency": company.currency_id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "statements": statements,
+            **statement_data,
+            "doc_ids": statement_data and [st["partner"].id for st in statement_data["statements"]],
+            "doc_model": "res.partner",
+            "docs": [st["partner"] for st in statement_data["statements"]],
+            "statement_of": {st["partner"].id: st for st in statement_data["statements"]},
         }
 
     @api.model
-    def _render_xlsx(self, partners, date_from, date_to):
-        data = self._get_statement_data(partners, date_from, date_to)
+    def _render_xlsx(self, partners, date_from, date_to, statement_type="activity"):
+        data = self._get_statement_data(partners, date_from, date_to, statement_type)
         _ = self.env._
-        kinds = dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         money_format = "#,##0.00;-#,##0.00"
@@ -106,9 +193,41 @@ class CustomerStatementReport(models.AbstractModel):
             "bold": workbook.add_format({"bold": True}),
             "header": workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            "day": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "money": workbook.add_format({"num_format": money_format}),
             "money_bold": workbook.add_format({"num_format": money_format, "bold": True, "top": 1}),
         }
+        sheet = workbook.add_worksheet(_("Statement"))
+        company = data["company"]
+        if statement_type == "outstanding":
+            title = _("Outstanding Statement")
+            period = _(
+                "Due as of %(date)s, amounts in %(currency)s",
+                date=data["date_to"],
+                currency=data["currency"].name,
+            )
+        else:
+            title = _("Customer Statement")
+            period = _(
+                "Period: %(start)s to %(end)s, amounts in %(currency)s",
+                start=data["date_from"],
+                end=data["date_to"],
+                currency=data["currency"].name,
+            )
+        sheet.write(0, 0, title, fmt["title"])
+        sheet.write(1, 0, company.name, fmt["bold"])
+        sheet.write(2, 0, period)
+        if statement_type == "outstanding":
+            self._write_outstanding_xlsx(sheet, fmt, data)
+        else:
+            self._write_activity_xlsx(sheet, fmt, data)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _write_activity_xlsx(self, sheet, fmt, data):
+        _ = self.env._
+        kinds = dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
         columns = [
             (_("Date"), 17),
             (_("Reference"), 18),
@@ -120,22 +239,8 @@ class CustomerStatementReport(models.AbstractModel):
             (_("Dues Change"), 14),
             (_("Balance"), 14),
         ]
-        sheet = workbook.add_worksheet(_("Statement"))
         for col, (_title, width) in enumerate(columns):
             sheet.set_column(col, col, width)
-        company = data["company"]
-        sheet.write(0, 0, _("Customer Statement"), fmt["title"])
-        sheet.write(1, 0, company.name, fmt["bold"])
-        sheet.write(
-            2,
-            0,
-            _(
-                "Period: %(start)s to %(end)s, amounts in %(currency)s",
-                start=data["date_from"],
-                end=data["date_to"],
-                currency=data["currency"].name,
-            ),
-        )
         row = 4
         for statement in data["statements"]:
             sheet.write(row, 0, statement["partner"].display_name, fmt["title"])
@@ -146,9 +251,7 @@ class CustomerStatementReport(models.AbstractModel):
             sheet.write(row, 1, _("Opening balance"), fmt["bold"])
             sheet.write_number(row, 8, statement["opening"], fmt["money"])
             row += 1
-            balance = statement["opening"]
-            for entry in statement["lines"]:
-                balance += entry.amount_due
+            for entry, balance in zip(statement["lines"], statement["balances"], strict=True):
                 local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
                 sheet.write_datetime(row, 0, local_date, fmt["date"])
                 sheet.write(row, 1, entry.name)
@@ -167,5 +270,50 @@ class CustomerStatementReport(models.AbstractModel):
             sheet.write(row, 1, _("Closing balance"), fmt["bold"])
             sheet.write_number(row, 8, statement["closing"], fmt["money_bold"])
             row += 2
-        workbook.close()
-        return output.getvalue()
+
+    @api.model
+    def _write_outstanding_xlsx(self, sheet, fmt, data):
+        _ = self.env._
+        kinds = dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
+        columns = [
+            (_("Date"), 17),
+            (_("Reference"), 18),
+            (_("Type"), 14),
+            (_("POS Order"), 24),
+            (_("Due Date"), 12),
+            (_("Days Overdue"), 13),
+            (_("Amount"), 14),
+            (_("Still Due"), 14),
+        ]
+        bucket_titles = [_("Not Due"), _("1-30 Days"), _("31-60 Days"), _("61-90 Days"), _("Over 90 Days")]
+        for col, (_title, width) in enumerate(columns):
+            sheet.set_column(col, col, width)
+        row = 4
+        for statement in data["statements"]:
+            sheet.write(row, 0, statement["partner"].display_name, fmt["title"])
+            row += 1
+            for col, (title, _width) in enumerate(columns):
+                sheet.write(row, col, title, fmt["header"])
+            row += 1
+            for line in statement["lines"]:
+                entry = line["entry"]
+                local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
+                sheet.write_datetime(row, 0, local_date, fmt["date"])
+                sheet.write(row, 1, entry.name)
+                sheet.write(row, 2, kinds[entry.kind])
+                sheet.write(row, 3, entry.pos_order_id.name or "")
+                sheet.write_datetime(row, 4, line["due_date"], fmt["day"])
+                sheet.write_number(row, 5, line["days_overdue"])
+                sheet.write_number(row, 6, line["amount"], fmt["money"])
+                sheet.write_number(row, 7, line["open_amount"], fmt["money"])
+                row += 1
+            for col, title in enumerate(bucket_titles, start=3):
+                sheet.write(row, col, title, fmt["header"])
+            row += 1
+            sheet.write(row, 1, _("Aging"), fmt["bold"])
+            for col, (_name, amount) in enumerate(statement["buckets"], start=3):
+                sheet.write_number(row, col, amount, fmt["money"])
+            row += 1
+            sheet.write(row, 1, _("Total due"), fmt["bold"])
+            sheet.write_number(row, 7, statement["closing"], fmt["money_bold"])
+            row += 2

@@ -88,3 +88,89 @@ class TestLedgerStatement(LedgerTestCommon):
         action = self.customer_contact.action_open_ledger_statement_wizard()
         wizard = self.env[action["res_model"]].with_context(**action["context"]).create({})
         self.assertEqual(wizard.partner_ids, self.customer)
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerStatementKinds(LedgerTestCommon):
+    """Outstanding statements, PDF, languages."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.ledger_due_days = 5
+        cls.report_ref = "pos_customer_ledger.action_report_customer_statement"
+
+    def setUp(self):
+        super().setUp()
+        self.today = fields.Date.context_today(self.env.user)
+        self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)], days_ago=10)
+        self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=3)
+        self.sync(self.customer)
+        self.sync(self.other_customer, qty=3, payments=[(self.pay_later_pm, 32.1)], days_ago=1)
+        self.partners = self.customer | self.other_customer
+
+    def _data(self, statement_type):
+        return self.partners._ledger_statement_report_data(
+            self.today - timedelta(days=30), self.today, statement_type
+        )
+
+    def test_outstanding_statement_xlsx(self):
+        wizard = self.env["pos.customer.ledger.statement.wizard"].create(
+            {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
+        )
+        wizard.action_export_xlsx()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.statement_file))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0][0], "Outstanding Statement")
+        customer_at = next(i for i, row in enumerate(rows) if row[0] == self.customer.display_name)
+        other_at = next(i for i, row in enumerate(rows) if row[0] == self.other_customer.display_name)
+        first, last = sorted((customer_at, other_at))
+        section = rows[customer_at : other_at if customer_at == first else None]
+        lines = [row for row in section if isinstance(row[1], str) and row[1].startswith("LEDG/")]
+        # the cash sale owes nothing; the older sale is 5 days overdue
+        self.assertEqual([(row[5], row[7]) for row in lines], [(5, 10.7), (0, 21.4)])
+        aging = next(row for row in section if row[1] == "Aging")
+        self.assertEqual(aging[3:8], (21.4, 10.7, 0.0, 0.0, 0.0))
+        total = next(row for row in section if row[1] == "Total due")
+        self.assertEqual(total[7], 32.1)
+
+    def test_statements_in_each_customer_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["pos_customer_ledger"], ["zh_CN"], overwrite=True)
+        self.other_customer.lang = "zh_CN"
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            self.report_ref, self.partners.ids, data=self._data("activity")
+        )
+        html = html.decode()
+        self.assertEqual(html.count('class="page"'), 2, "one document per customer, in one file")
+        english, chinese = (
+            html.split(self.other_customer.name, 1)[0],
+            html.split(self.other_customer.name, 1)[1],
+        )
+        self.assertIn("Customer Statement", english)
+        self.assertIn("客户对账单", html)
+        self.assertIn(self.company.name, html)
+        self.assertIn("32.10", chinese)
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            self.report_ref, self.customer.ids, data=self._data("outstanding")
+        )
+        self.assertIn("Outstanding Statement", html.decode())
+        self.assertIn("10.70", html.decode())
+
+    def test_pdf_statement(self):
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() == "install":
+            self.skipTest("wkhtmltopdf is not installed: the PDF statement cannot be rendered")
+        content = self.partners.with_context(force_report_rendering=True).ledger_statement_pdf(
+            self.today - timedelta(days=30), self.today, "outstanding"
+        )
+        self.assertTrue(content.startswith(b"%PDF"))
+        self.assertGreater(len(content), 1000)
+
+    def test_pdf_from_the_wizard_is_a_report_action(self):
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        wizard = self.env["pos.customer.ledger.statement.wizard"].create(
+            {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
+        )
+        action = wizard.action_print_pdf()
+        self.assertEqual(action["report_name"], "pos_customer_ledger.customer_statement")
+        self.assertEqual(action["data"]["statement_type"], "outstanding")

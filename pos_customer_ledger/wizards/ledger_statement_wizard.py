@@ -8,6 +8,14 @@ class LedgerStatementWizard(models.TransientModel):
     _description = "Customer Statement Export"
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    statement_type = fields.Selection(
+        [("activity", "Activity"), ("outstanding", "Outstanding")],
+        string="Statement Type",
+        required=True,
+        default="activity",
+        help="Activity: opening balance, every entry of the period, closing balance. "
+        "Outstanding: what is still due at the end of the period, with its age.",
+    )
     date_from = fields.Date(
         string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
     )
@@ -32,7 +40,7 @@ class LedgerStatementWizard(models.TransientModel):
 
     def action_export_xlsx(self):
         self.ensure_one()
-        content = self.partner_ids.ledger_statement_xlsx(self.date_from, self.date_to)
+        content = self.partner_ids.ledger_statement_xlsx(self.date_from, self.date_to, self.statement_type)
         self.write(
             {
                 "statement_file": base64.b64encode(content),
@@ -43,3 +51,11 @@ class LedgerStatementWizard(models.TransientModel):
         )
         url = f"/web/content/{self._name}/{self.id}/statement_file/{self.statement_filename}"
         return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
+
+    def action_print_pdf(self):
+        self.ensure_one()
+        partners = self.partner_ids.commercial_partner_id
+        return self.env.ref("pos_customer_ledger.action_report_customer_statement").report_action(
+            partners,
+            data=partners._ledger_statement_report_data(self.date_from, self.date_to, self.statement_type),
+        )
