@@ -6,7 +6,7 @@
     "author": "pos_customer_ledger contributors",
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "account"],
+    "depends": ["point_of_sale", "account", "mail"],
     "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
     "data": [
         "security/pos_customer_ledger_security.xml",
@@ -27,6 +27,7 @@
         "report/ledger_verification_report.xml",
         "report/customer_statement_report.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",
     ],
     "demo": [

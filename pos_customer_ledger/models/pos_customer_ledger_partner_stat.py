@@ -28,6 +28,11 @@ class PosCustomerLedgerPartnerStat(models.Model):
     avg_basket = fields.Monetary(string="Average Basket", compute="_compute_avg_basket")
     first_date = fields.Datetime(string="First Visit", readonly=True)
     last_date = fields.Datetime(string="Last Visit", readonly=True, index=True)
+    statement_sent_date = fields.Date(
+        string="Statement Emailed On",
+        readonly=True,
+        help="When the customer was last emailed their statement.",
+    )
 
     _sql_constraints = [
         (
@@ -76,21 +81,32 @@ class PosCustomerLedgerPartnerStat(models.Model):
         """Rebuild the totals from the entries in one set-based pass."""
         self.env["pos.customer.ledger.entry"].flush_model()
         company_filter = SQL("company_id = ANY(%s)", list(company_ids)) if company_ids else SQL("TRUE")
-        self.env.cr.execute(SQL("DELETE FROM pos_customer_ledger_partner_stat WHERE %s", company_filter))
+        # an upsert, not a rebuild: the rows keep their ids and mailing dates
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO pos_customer_ledger_partner_stat
-                    (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
-                SELECT partner_id, company_id,
-                       SUM(amount_due),
-                       COUNT(*) FILTER (WHERE kind = 'sale'),
-                       COALESCE(SUM(amount_total) FILTER (WHERE kind = ANY(%(visits)s)), 0),
-                       MIN(date) FILTER (WHERE kind = ANY(%(visits)s)),
-                       MAX(date) FILTER (WHERE kind = ANY(%(visits)s))
-                  FROM pos_customer_ledger_entry
-                 WHERE %(company_filter)s
-                 GROUP BY partner_id, company_id
+                WITH upserted AS (
+                    INSERT INTO pos_customer_ledger_partner_stat AS stat
+                        (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
+                    SELECT partner_id, company_id,
+                           SUM(amount_due),
+                           COUNT(*) FILTER (WHERE kind = 'sale'),
+                           COALESCE(SUM(amount_total) FILTER (WHERE kind = ANY(%(visits)s)), 0),
+                           MIN(date) FILTER (WHERE kind = ANY(%(visits)s)),
+                           MAX(date) FILTER (WHERE kind = ANY(%(visits)s))
+                      FROM pos_customer_ledger_entry
+                     WHERE %(company_filter)s
+                     GROUP BY partner_id, company_id
+                    ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                        balance = EXCLUDED.balance,
+                        order_count = EXCLUDED.order_count,
+                        total_spent = EXCLUDED.total_spent,
+                        first_date = EXCLUDED.first_date,
+                        last_date = EXCLUDED.last_date
+                    RETURNING stat.id
+                )
+                DELETE FROM pos_customer_ledger_partner_stat
+                 WHERE %(company_filter)s AND id NOT IN (SELECT id FROM upserted)
                 """,
                 visits=list(VISIT_KINDS),
                 company_filter=company_filter,

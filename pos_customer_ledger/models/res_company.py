@@ -22,3 +22,16 @@ class ResCompany(models.Model):
         help="Days after a pay-later sale that its dues fall due, for aged dues and statements. "
         "Invoiced sales follow their invoice's due date.",
     )
+    ledger_statement_mail = fields.Boolean(
+        string="Email Outstanding Statements",
+        help="Send each customer who owes at least the minimum amount their outstanding statement.",
+    )
+    ledger_statement_min_amount = fields.Monetary(
+        string="Minimum Dues to Email", currency_field="currency_id"
+    )
+    ledger_statement_interval = fields.Selection(
+        [("weekly", "Weekly"), ("monthly", "Monthly")],
+        string="Statement Frequency",
+        default="monthly",
+        required=True,
+    )

@@ -1,5 +1,7 @@
 import operator as py_operator
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -12,6 +14,8 @@ OPERATORS = {
     ">": py_operator.gt,
     ">=": py_operator.ge,
 }
+
+STATEMENT_MAIL_BATCH = 200
 
 
 class ResPartner(models.Model):
@@ -142,3 +146,53 @@ class ResPartner(models.Model):
             "date_to": fields.Date.to_string(fields.Date.to_date(date_to)),
             "statement_type": statement_type,
         }
+
+    @api.model
+    def _cron_send_ledger_statements(self, batch_size=STATEMENT_MAIL_BATCH):
+        """Email their outstanding statement to the customers who owe at least
+        their company's minimum, once per the company's frequency. Opt-in per
+        company; a batch per run, the scheduled action continues with the rest."""
+        template = self.env.ref("pos_customer_ledger.mail_template_outstanding_statement")
+        today = fields.Date.context_today(self)
+        done = remaining = 0
+        for company in self.env["res.company"].search([("ledger_statement_mail", "=", True)]):
+            interval = (
+                relativedelta(weeks=1)
+                if company.ledger_statement_interval == "weekly"
+                else relativedelta(months=1)
+            )
+            due = [
+                ("company_id", "=", company.id),
+                ("balance", ">=", max(company.ledger_statement_min_amount, company.currency_id.rounding)),
+                ("partner_id.email", "!=", False),
+                "|",
+                ("statement_sent_date", "=", False),
+                ("statement_sent_date", "<=", today - interval),
+            ]
+            Stat = self.env["pos.customer.ledger.partner.stat"].sudo()
+            stats = Stat.search(due, limit=max(batch_size - done, 0), order="id")
+            if stats:
+                partners = stats.partner_id.with_company(company)
+                composer = (
+                    self.env["mail.compose.message"]
+                    .with_company(company)
+                    .with_context(
+                        allowed_company_ids=company.ids,
+                        ledger_statement_type="outstanding",
+                        ledger_statement_date=fields.Date.to_string(today),
+                    )
+                    .create(
+                        {
+                            "composition_mode": "mass_mail",
+                            "model": "res.partner",
+                            "res_ids": repr(partners.ids),
+                            "template_id": template.id,
+                        }
+                    )
+                )
+                composer._action_send_mail()
+                stats.write({"statement_sent_date": today})
+                done += len(stats)
+            remaining += Stat.search_count(due)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done

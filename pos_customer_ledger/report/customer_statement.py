@@ -164,14 +164,18 @@ class CustomerStatementReport(models.AbstractModel):
         """Values of the PDF statement (QWeb), one document per customer."""
         if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
             raise AccessError(self.env._("Only ledger auditors and managers can print customer statements."))
+        # without data (e.g. a mail template's attachment) the context tells what to print
         data = data or {}
-        today = fields.Date.context_today(self)
+        context = self.env.context
+        date_to = fields.Date.to_date(
+            data.get("date_to") or context.get("ledger_statement_date") or fields.Date.context_today(self)
+        )
         partners = self.env["res.partner"].browse(docids)
         statement_data = self._get_statement_data(
             partners,
-            data.get("date_from") or today.replace(day=1),
-            data.get("date_to") or today,
-            data.get("statement_type") or "activity",
+            data.get("date_from") or date_to.replace(day=1),
+            date_to,
+            data.get("statement_type") or context.get("ledger_statement_type") or "activity",
         )
         return {
             **statement_data,

@@ -9,3 +9,4 @@ from . import test_opening_import
 from . import test_posting
 from . import test_security
 from . import test_statement
+from . import test_statement_mail

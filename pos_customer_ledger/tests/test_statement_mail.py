@@ -1,0 +1,75 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestStatementMail(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "ledger_statement_mail": True,
+                "ledger_statement_min_amount": 10.0,
+                "ledger_statement_interval": "weekly",
+                "email": "shop@example.com",
+            }
+        )
+        cls.customer.email = "customer1@example.com"
+        cls.other_customer.email = "other@example.com"
+        cls.no_email = cls.env["res.partner"].create({"name": "No Email"})
+
+    def setUp(self):
+        super().setUp()
+        self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
+        # below the minimum
+        self.sync(self.other_customer, qty=1, payments=[(self.pay_later_pm, 5.0), (self.cash_pm1, 5.7)])
+        self.sync(self.no_email, payments=[(self.pay_later_pm, 10.7)])
+
+    def _mails(self):
+        return self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", self._partners().ids)]
+        )
+
+    def _partners(self):
+        return self.customer | self.other_customer | self.no_email
+
+    def _send(self):
+        self.env.flush_all()
+        return self.env["res.partner"]._cron_send_ledger_statements()
+
+    def test_customers_with_dues_get_their_statement_once_per_interval(self):
+        self.assertEqual(self._send(), 1)
+        [mail] = self._mails()
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn(self.company.name, mail.subject)
+        [attachment] = mail.attachment_ids
+        self.assertIn(self.customer.name, attachment.name)
+        self.assertTrue(attachment.raw)
+        stat = self.env["pos.customer.ledger.partner.stat"].search(
+            [("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(stat.statement_sent_date, fields.Date.context_today(self.env.user))
+
+        self.assertEqual(self._send(), 0, "not again within the week")
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            self.assertEqual(self._send(), 1)
+        self.assertEqual(len(self._mails()), 2)
+
+    def test_opt_in_per_company(self):
+        self.company.ledger_statement_mail = False
+        self.assertEqual(self._send(), 0)
+        self.assertFalse(self._mails())
+
+    def test_batches(self):
+        self.sync(self.other_customer, payments=[(self.pay_later_pm, 10.7)])
+        self.env.flush_all()
+        self.assertEqual(self.env["res.partner"]._cron_send_ledger_statements(batch_size=1), 1)
+        self.assertEqual(self.env["res.partner"]._cron_send_ledger_statements(batch_size=1), 1)
+        self.assertEqual(self.env["res.partner"]._cron_send_ledger_statements(batch_size=1), 0)
