@@ -33,14 +33,20 @@ class PosOrder(models.Model):
         entries = (
             self.env["pos.customer.ledger.entry"]
             .sudo()
-            .search([("pos_order_id", "in", self.filtered("account_move").ids), ("move_id", "=", False)])
+            .search(
+                [
+                    ("pos_order_id", "in", self.filtered("account_move").ids),
+                    "|",
+                    ("move_id", "=", False),
+                    ("receivable_line_id", "=", False),
+                ]
+            )
         )
         for entry in entries:
             invoice = entry.pos_order_id.account_move
             receivable = invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")[:1]
-            entry.write(
-                {"move_id": invoice.id, "receivable_line_id": entry.receivable_line_id.id or receivable.id}
-            )
+            links = {"move_id": invoice.id, "receivable_line_id": receivable.id}
+            entry.write({name: value for name, value in links.items() if value and not entry[name]})
 
     def _prepare_ledger_entry_vals(self):
         """Financial values of this order's entry, in company currency, signed."""
