@@ -210,7 +210,8 @@ cmd_test() {
     check_upgrade_uninstall
     say "Running the test suite"
     cd "$ROOT"
-    exec "$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$TEST_DB" --odoo-config="$CONF" \
+    # -rs: every skipped test is listed with its reason
+    exec "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-database="$TEST_DB" --odoo-config="$CONF" \
         "$MODULE/tests" "$@"
 }
 
