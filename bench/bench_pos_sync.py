@@ -41,6 +41,8 @@ def ensure_databases(conf):
         subprocess.run(["dropdb", "--if-exists", LEDGER_DB], check=True)
         subprocess.run(["createdb", "-T", BASE_DB, LEDGER_DB], check=True)
         subprocess.run([*odoo_bin, "-d", LEDGER_DB, "-i", "pos_customer_ledger"], check=True)
+    else:  # a database left by older code
+        subprocess.run([*odoo_bin, "-d", LEDGER_DB, "-u", "pos_customer_ledger"], check=True)
 
 
 class Till:

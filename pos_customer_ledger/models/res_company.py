@@ -33,5 +33,5 @@ class ResCompany(models.Model):
         [("weekly", "Weekly"), ("monthly", "Monthly")],
         string="Statement Frequency",
         default="monthly",
-        required=True,
+        help="Empty means monthly.",
     )
