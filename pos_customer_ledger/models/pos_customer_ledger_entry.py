@@ -579,12 +579,30 @@ class PosCustomerLedgerEntry(models.Model):
 
     @contextmanager
     def _without_jit(self):
-        """PostgreSQL's JIT compiles each big one-off query of a backfill or a
-        verification for about a second, longer than running it."""
-        [(previous,)] = self.env.execute_query(SQL("SELECT current_setting('jit')"))
-        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        """PostgreSQL's JIT compiles each big one-off query of a backfill for
+        about a second, longer than running it."""
+        with self._planner_settings(jit="off"):
+            yield
+
+    @contextmanager
+    def _for_large_reports(self):
+        """Reports over every customer: no JIT (see above), and no nested loops.
+        The planner cannot know that most journal items of a POS database are
+        customer receivables and probes indexes hundreds of thousands of times
+        where one hash join does."""
+        with self._planner_settings(jit="off", enable_nestloop="off"):
+            yield
+
+    @contextmanager
+    def _planner_settings(self, **settings):
+        previous = {
+            name: self.env.execute_query(SQL("SELECT current_setting(%s)", name))[0][0] for name in settings
+        }
+        for name, value in settings.items():
+            self.env.execute_query(SQL("SELECT set_config(%s, %s, true)", name, value))
         yield
-        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+        for name, value in previous.items():
+            self.env.execute_query(SQL("SELECT set_config(%s, %s, true)", name, value))
 
     @api.model
     def _backfill(self, limit):
@@ -1126,7 +1144,7 @@ class PosCustomerLedgerEntry(models.Model):
         """
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         self.env.flush_all()
-        with self._without_jit():
+        with self._for_large_reports():
             rows = self.env.execute_query_dict(
                 SQL(
                     """
@@ -1177,17 +1195,19 @@ class PosCustomerLedgerEntry(models.Model):
                 SELECT * FROM (%(tracked)s) pos_lines
                  WHERE company_id = ANY(%(companies)s) AND date <= %(date)s %(tracked_partners)s
             ), settled AS (
-                SELECT tracked.line_id,
-                       SUM(CASE WHEN partial.debit_move_id = tracked.line_id
-                                THEN -partial.amount ELSE partial.amount END)::float8 AS amount
-                  FROM tracked
-                  JOIN account_partial_reconcile partial
-                    ON tracked.line_id IN (partial.debit_move_id, partial.credit_move_id)
-                 WHERE partial.max_date <= %(date)s
-                   AND NOT EXISTS (
-                        SELECT 1 FROM tracked other
-                         WHERE other.line_id = CASE WHEN partial.debit_move_id = tracked.line_id
-                               THEN partial.credit_move_id ELSE partial.debit_move_id END)
+                -- reconciliations of a POS receivable with an item from elsewhere
+                SELECT tracked.line_id, -SUM(partial.amount)::float8 AS amount
+                  FROM account_partial_reconcile partial
+                  JOIN tracked ON tracked.line_id = partial.debit_move_id
+                  LEFT JOIN tracked other ON other.line_id = partial.credit_move_id
+                 WHERE other.line_id IS NULL AND partial.max_date <= %(date)s
+                 GROUP BY tracked.line_id
+                UNION ALL
+                SELECT tracked.line_id, SUM(partial.amount)::float8
+                  FROM account_partial_reconcile partial
+                  JOIN tracked ON tracked.line_id = partial.credit_move_id
+                  LEFT JOIN tracked other ON other.line_id = partial.debit_move_id
+                 WHERE other.line_id IS NULL AND partial.max_date <= %(date)s
                  GROUP BY tracked.line_id
             ), unbooked AS (
                 SELECT session.id FROM pos_session session
@@ -1196,9 +1216,10 @@ class PosCustomerLedgerEntry(models.Model):
                  WHERE config.company_id = ANY(%(companies)s)
                    AND (move.id IS NULL OR move.date > %(date)s)
             ), accounting AS (
-                SELECT tracked.company_id, tracked.partner_id, tracked.session_id,
-                       tracked.balance + COALESCE(settled.amount, 0) AS amount
-                  FROM tracked LEFT JOIN settled ON settled.line_id = tracked.line_id
+                SELECT company_id, partner_id, session_id, balance AS amount FROM tracked
+                UNION ALL
+                SELECT tracked.company_id, tracked.partner_id, tracked.session_id, settled.amount
+                  FROM settled JOIN tracked ON tracked.line_id = settled.line_id
                 UNION ALL
                 SELECT o.company_id, partner.commercial_partner_id, o.session_id,
                        payment.amount::float8

@@ -51,45 +51,43 @@ class PosCustomerLedgerAging(models.Model):
 
     @api.model
     def _open_items_sql(self, date, partner_ids=None):
-        """Entries that still make up a customer's dues as of ``date``, each with
-        its open part: (company_id, partner_id, entry_id, due_date, amount,
-        open_amount), plus each customer's balance (entry_id NULL)."""
+        """Every entry up to ``date`` with the part of it still due, in one pass:
+        (company_id, partner_id, entry_id, due_date, amount, open_amount,
+        balance), where balance is the customer's and open_amount is 0 for
+        payments and credits. Credits settle the oldest dues first, so what is
+        open is the newest dues that add up to the balance."""
         Entry = self.env["pos.customer.ledger.entry"]
         until = Entry._local_noon(date) + timedelta(hours=12)
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         partner_filter = SQL("AND entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL()
         return SQL(
             """
-            WITH entries AS (
-                SELECT entry.company_id, entry.partner_id, entry.id, entry.date, entry.amount_due,
+            SELECT company_id, partner_id, id AS entry_id, due_date, amount_due AS amount,
+                   CASE WHEN amount_due > 0
+                        THEN GREATEST(0, LEAST(amount_due, balance - COALESCE(newer_dues, 0))) ELSE 0
+                   END AS open_amount,
+                   balance
+              FROM (
+                SELECT entry.company_id, entry.partner_id, entry.id, entry.amount_due,
                        CASE WHEN invoice.id IS NOT NULL THEN invoice.invoice_date_due
                             ELSE (entry.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
                                  + CASE WHEN entry.kind = 'sale' THEN COALESCE(company.ledger_due_days, 0)
                                         ELSE 0 END
-                       END AS due_date
+                       END AS due_date,
+                       SUM(entry.amount_due) OVER customer AS balance,
+                       SUM(GREATEST(entry.amount_due, 0)) OVER newest_first AS newer_dues
                   FROM pos_customer_ledger_entry entry
                   JOIN res_company company ON company.id = entry.company_id
                   LEFT JOIN account_move invoice
                     ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
                        AND invoice.invoice_date_due IS NOT NULL
                  WHERE entry.date < %(until)s AND entry.company_id = ANY(%(companies)s) %(partners)s
-            ), totals AS (
-                SELECT company_id, partner_id, SUM(amount_due) AS balance,
-                       COALESCE(-SUM(amount_due) FILTER (WHERE amount_due < 0), 0) AS credits
-                  FROM entries
-                 GROUP BY company_id, partner_id
-            )
-            SELECT debit.company_id, debit.partner_id, debit.id AS entry_id, debit.due_date,
-                   debit.amount_due AS amount,
-                   GREATEST(0, LEAST(debit.amount_due, SUM(debit.amount_due) OVER settled_first
-                                                       - totals.credits)) AS open_amount
-              FROM entries debit
-              JOIN totals USING (company_id, partner_id)
-             WHERE debit.amount_due > 0
-            WINDOW settled_first AS (PARTITION BY debit.company_id, debit.partner_id
-                                     ORDER BY debit.date, debit.id)
-            UNION ALL
-            SELECT company_id, partner_id, NULL, NULL, balance, balance FROM totals
+                WINDOW customer AS (PARTITION BY entry.company_id, entry.partner_id),
+                       newest_first AS (PARTITION BY entry.company_id, entry.partner_id
+                                        ORDER BY entry.date DESC, entry.id DESC
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+              ) entries
+             WHERE balance <> 0
             """,
             tz=tz,
             until=until,
@@ -102,10 +100,9 @@ class PosCustomerLedgerAging(models.Model):
         return SQL(
             """
             SELECT stat.id, items.company_id, items.partner_id, %(date)s::date AS aging_date,
-                   SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL) AS balance,
+                   MAX(items.balance) AS balance,
                    -- a credit balance (paid in advance) shows as a negative "not due"
-                   COALESCE(SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL), 0)
-                   - COALESCE(SUM(items.open_amount) FILTER (WHERE items.entry_id IS NOT NULL), 0)
+                   MAX(items.balance) - SUM(items.open_amount)
                    + COALESCE(SUM(items.open_amount) FILTER (WHERE items.due_date >= %(date)s), 0) AS not_due,
                    COALESCE(SUM(items.open_amount)
                             FILTER (WHERE %(date)s - items.due_date BETWEEN 1 AND 30), 0) AS days_1_30,
@@ -120,7 +117,6 @@ class PosCustomerLedgerAging(models.Model):
               JOIN pos_customer_ledger_partner_stat stat
                 ON stat.partner_id = items.partner_id AND stat.company_id = items.company_id
              GROUP BY stat.id, items.company_id, items.partner_id
-            HAVING SUM(items.open_amount) FILTER (WHERE items.entry_id IS NULL) <> 0
             """,
             date=date,
             items=self._open_items_sql(date, partner_ids),
@@ -131,9 +127,10 @@ class PosCustomerLedgerAging(models.Model):
         """Aged dues as of ``date`` as a list of dicts, largest dues first."""
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         self.env.flush_all()
-        rows = self.env.execute_query_dict(
-            SQL("SELECT * FROM (%s) aging ORDER BY balance DESC, id", self._aging_sql(date, partner_ids))
-        )
+        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+            rows = self.env.execute_query_dict(
+                SQL("SELECT * FROM (%s) aging ORDER BY balance DESC, id", self._aging_sql(date, partner_ids))
+            )
         for row in rows:
             row.pop("aging_date")
         return rows
