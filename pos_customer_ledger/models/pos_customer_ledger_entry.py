@@ -586,11 +586,11 @@ class PosCustomerLedgerEntry(models.Model):
 
     @contextmanager
     def _for_large_reports(self):
-        """Reports over every customer: no JIT (see above), and no nested loops.
-        The planner cannot know that most journal items of a POS database are
-        customer receivables and probes indexes hundreds of thousands of times
-        where one hash join does."""
-        with self._planner_settings(jit="off", enable_nestloop="off"):
+        """Reports over every customer: no JIT (see above), no nested loops (the
+        planner cannot know that most journal items of a POS database are
+        customer receivables, and probes indexes hundreds of thousands of times
+        where one hash join does), and sorts in memory."""
+        with self._planner_settings(jit="off", enable_nestloop="off", work_mem="64MB"):
             yield
 
     @contextmanager

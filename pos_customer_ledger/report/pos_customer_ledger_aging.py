@@ -51,72 +51,95 @@ class PosCustomerLedgerAging(models.Model):
 
     @api.model
     def _open_items_sql(self, date, partner_ids=None):
-        """Every entry up to ``date`` with the part of it still due, in one pass:
-        (company_id, partner_id, entry_id, due_date, amount, open_amount,
-        balance), where balance is the customer's and open_amount is 0 for
-        payments and credits. Credits settle the oldest dues first, so what is
-        open is the newest dues that add up to the balance."""
+        """The dues still open at ``date`` of every customer who owes or is owed:
+        (stat_id, company_id, partner_id, balance, entry_id, due_date, amount,
+        open_amount), with entry_id NULL when nothing is open (a credit).
+
+        Payments and credits settle the oldest dues first, so what is open is
+        the newest dues that add up to the balance. The balance at ``date`` is
+        the customer's running total less what was posted since.
+        """
         Entry = self.env["pos.customer.ledger.entry"]
         until = Entry._local_noon(date) + timedelta(hours=12)
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        partner_filter = SQL("AND entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL()
+        companies = self.env.companies.ids
+
+        def for_partners(column):
+            return (
+                SQL("AND %s = ANY(%s)", SQL.identifier(*column.split(".")), list(partner_ids))
+                if partner_ids
+                else SQL()
+            )
+
         return SQL(
             """
-            SELECT company_id, partner_id, id AS entry_id, due_date, amount_due AS amount,
-                   CASE WHEN amount_due > 0
-                        THEN GREATEST(0, LEAST(amount_due, balance - COALESCE(newer_dues, 0))) ELSE 0
-                   END AS open_amount,
-                   balance
-              FROM (
-                SELECT entry.company_id, entry.partner_id, entry.id, entry.amount_due,
+            WITH since AS (
+                SELECT company_id, partner_id, SUM(amount_due) AS amount
+                  FROM pos_customer_ledger_entry entry
+                 WHERE date >= %(until)s AND company_id = ANY(%(companies)s) %(entry_partners)s
+                 GROUP BY company_id, partner_id
+            ), balances AS (
+                SELECT stat.id AS stat_id, stat.company_id, stat.partner_id,
+                       stat.balance - COALESCE(since.amount, 0) AS balance
+                  FROM pos_customer_ledger_partner_stat stat
+                  LEFT JOIN since ON since.company_id = stat.company_id AND since.partner_id = stat.partner_id
+                 WHERE stat.company_id = ANY(%(companies)s) %(stat_partners)s
+            ), dues AS (
+                SELECT entry.company_id, entry.partner_id, entry.id, entry.amount_due, balances.balance,
                        CASE WHEN invoice.id IS NOT NULL THEN invoice.invoice_date_due
                             ELSE (entry.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
                                  + CASE WHEN entry.kind = 'sale' THEN COALESCE(company.ledger_due_days, 0)
                                         ELSE 0 END
                        END AS due_date,
-                       SUM(entry.amount_due) OVER customer AS balance,
-                       SUM(GREATEST(entry.amount_due, 0)) OVER newest_first AS newer_dues
+                       COALESCE(SUM(entry.amount_due) OVER (
+                           PARTITION BY entry.company_id, entry.partner_id
+                           ORDER BY entry.date DESC, entry.id DESC
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer_dues
                   FROM pos_customer_ledger_entry entry
+                  JOIN balances
+                    ON balances.company_id = entry.company_id AND balances.partner_id = entry.partner_id
                   JOIN res_company company ON company.id = entry.company_id
                   LEFT JOIN account_move invoice
                     ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
                        AND invoice.invoice_date_due IS NOT NULL
-                 WHERE entry.date < %(until)s AND entry.company_id = ANY(%(companies)s) %(partners)s
-                WINDOW customer AS (PARTITION BY entry.company_id, entry.partner_id),
-                       newest_first AS (PARTITION BY entry.company_id, entry.partner_id
-                                        ORDER BY entry.date DESC, entry.id DESC
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-              ) entries
-             WHERE balance <> 0
+                 WHERE entry.amount_due > 0 AND entry.date < %(until)s AND balances.balance > 0
+            )
+            SELECT balances.stat_id, balances.company_id, balances.partner_id, balances.balance,
+                   dues.id AS entry_id, dues.due_date, dues.amount_due AS amount,
+                   COALESCE(LEAST(dues.amount_due, balances.balance - dues.newer_dues), 0)
+                       AS open_amount
+              FROM balances
+              LEFT JOIN dues
+                ON dues.company_id = balances.company_id AND dues.partner_id = balances.partner_id
+               AND dues.newer_dues < balances.balance
+             WHERE balances.balance <> 0
             """,
             tz=tz,
             until=until,
-            companies=self.env.companies.ids,
-            partners=partner_filter,
+            companies=companies,
+            entry_partners=for_partners("entry.partner_id"),
+            stat_partners=for_partners("stat.partner_id"),
         )
 
     @api.model
     def _aging_sql(self, date, partner_ids=None):
         return SQL(
             """
-            SELECT stat.id, items.company_id, items.partner_id, %(date)s::date AS aging_date,
-                   MAX(items.balance) AS balance,
+            SELECT stat_id AS id, company_id, partner_id, %(date)s::date AS aging_date, balance,
                    -- a credit balance (paid in advance) shows as a negative "not due"
-                   MAX(items.balance) - SUM(items.open_amount)
-                   + COALESCE(SUM(items.open_amount) FILTER (WHERE items.due_date >= %(date)s), 0) AS not_due,
-                   COALESCE(SUM(items.open_amount)
-                            FILTER (WHERE %(date)s - items.due_date BETWEEN 1 AND 30), 0) AS days_1_30,
-                   COALESCE(SUM(items.open_amount)
-                            FILTER (WHERE %(date)s - items.due_date BETWEEN 31 AND 60), 0) AS days_31_60,
-                   COALESCE(SUM(items.open_amount)
-                            FILTER (WHERE %(date)s - items.due_date BETWEEN 61 AND 90), 0) AS days_61_90,
-                   COALESCE(SUM(items.open_amount) FILTER (WHERE %(date)s - items.due_date > 90), 0)
+                   LEAST(balance, 0)
+                   + COALESCE(SUM(open_amount) FILTER (WHERE due_date >= %(date)s), 0) AS not_due,
+                   COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date BETWEEN 1 AND 30), 0)
+                       AS days_1_30,
+                   COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date BETWEEN 31 AND 60), 0)
+                       AS days_31_60,
+                   COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date BETWEEN 61 AND 90), 0)
+                       AS days_61_90,
+                   COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date > 90), 0)
                        AS days_over_90,
-                   MIN(items.due_date) FILTER (WHERE items.open_amount > 0) AS oldest_due_date
+                   MIN(due_date) AS oldest_due_date
               FROM (%(items)s) items
-              JOIN pos_customer_ledger_partner_stat stat
-                ON stat.partner_id = items.partner_id AND stat.company_id = items.company_id
-             GROUP BY stat.id, items.company_id, items.partner_id
+             GROUP BY stat_id, company_id, partner_id, balance
             """,
             date=date,
             items=self._open_items_sql(date, partner_ids),
