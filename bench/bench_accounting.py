@@ -6,7 +6,8 @@ orders on the customers' receivable in one session journal entry, settles a
 fifth of those items by half with bank payments, then times:
 
 - ``pos.customer.ledger.entry.reconcile_with_accounting()`` for the company;
-- aged dues for every customer (``pos.customer.ledger.aging.get_aged_dues``);
+- aged dues for every customer (``pos.customer.ledger.aging.get_aged_dues``),
+  and the Aged Dues list (snapshot, first page, count);
 - the bare SQL aggregate of the ledger's dues per customer and session.
 
     ./dev.sh bench bench/bench_accounting.py
@@ -140,6 +141,8 @@ def main():
         )
     subprocess.run(["dropdb", "--if-exists", ACCOUNTING_DB], check=True)
     subprocess.run(["createdb", "-T", BENCH_DB, ACCOUNTING_DB], check=True)
+    odoo_bin = [sys.executable, f"{config['root_path']}/../odoo-bin", "-c", args.config, "--stop-after-init"]
+    subprocess.run([*odoo_bin, "-d", ACCOUNTING_DB, "-u", "pos_customer_ledger"], check=True)
     registry = Registry(ACCOUNTING_DB)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -169,6 +172,14 @@ def main():
         print(f"  {len(differences)} differences (settlements made in SQL post no ledger payment entries)")
         aging = timed("aged dues, every customer", env["pos.customer.ledger.aging"].get_aged_dues)
         print(f"  {len(aging):,} customers with dues")
+
+        def aging_list():
+            wizard = env["pos.customer.ledger.aging.wizard"].create({})
+            domain = wizard.action_view()["domain"]
+            Aging = env["pos.customer.ledger.aging"]
+            return Aging.search_fetch(domain, ["partner_id", "balance"], limit=80), Aging.search_count(domain)
+
+        timed("Aged Dues list: snapshot, first page and count", aging_list)
 
         def bare():
             return env.execute_query(

@@ -10,9 +10,9 @@ from odoo.tools import SQL
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
 
-class PosCustomerLedgerAging(models.Model):
-    """Aged dues per customer and company as of the date in the context
-    (``ledger_aging_date``, default today).
+class PosCustomerLedgerAging(models.TransientModel):
+    """Aged dues per customer and company as of a date, one snapshot per
+    request of the Aged Dues wizard, so that the list reads stored rows.
 
     A customer's payments and credits settle their oldest dues first. A
     pay-later sale is due after the company's due delay, an invoiced one on
@@ -21,14 +21,13 @@ class PosCustomerLedgerAging(models.Model):
 
     _name = "pos.customer.ledger.aging"
     _description = "Customer Aged Dues"
-    _auto = False
     _order = "balance desc, id"
     _rec_name = "partner_id"
-    _depends = {
-        "pos.customer.ledger.entry": ["company_id", "partner_id", "date", "kind", "amount_due", "move_id"],
-        "pos.customer.ledger.partner.stat": ["partner_id", "company_id"],
-    }
 
+    wizard_id = fields.Many2one(
+        "pos.customer.ledger.aging.wizard", required=True, ondelete="cascade", index=True
+    )
+    aging_date = fields.Date(string="As of", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -40,14 +39,28 @@ class PosCustomerLedgerAging(models.Model):
     days_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
     oldest_due_date = fields.Date(string="Oldest Due Date", readonly=True)
 
-    @property
-    def _table_query(self):
-        return self._aging_sql(self._aging_date())
-
     @api.model
-    def _aging_date(self):
-        date = self.env.context.get("ledger_aging_date")
-        return fields.Date.to_date(date) if date else fields.Date.context_today(self)
+    def _snapshot(self, wizard):
+        """Store the aged dues as of the wizard's date, in one statement."""
+        self.env.flush_all()
+        columns = ("company_id", "partner_id", "aging_date", "balance", *AGING_BUCKETS, "oldest_due_date")
+        column_sql = SQL(", ").join(SQL.identifier(column) for column in columns)
+        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO pos_customer_ledger_aging
+                        (wizard_id, %(columns)s, create_uid, create_date, write_uid, write_date)
+                    SELECT %(wizard)s, %(columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s FROM (%(aging)s) aging
+                    """,
+                    columns=column_sql,
+                    wizard=wizard.id,
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                    aging=self._aging_sql(wizard.date),
+                )
+            )
+        self.invalidate_model()
 
     @api.model
     def _open_items_sql(self, date, partner_ids=None):
@@ -125,7 +138,7 @@ class PosCustomerLedgerAging(models.Model):
     def _aging_sql(self, date, partner_ids=None):
         return SQL(
             """
-            SELECT stat_id AS id, company_id, partner_id, %(date)s::date AS aging_date, balance,
+            SELECT company_id, partner_id, %(date)s::date AS aging_date, balance,
                    -- a credit balance (paid in advance) shows as a negative "not due"
                    LEAST(balance, 0)
                    + COALESCE(SUM(open_amount) FILTER (WHERE due_date >= %(date)s), 0) AS not_due,
@@ -152,7 +165,10 @@ class PosCustomerLedgerAging(models.Model):
         self.env.flush_all()
         with self.env["pos.customer.ledger.entry"]._for_large_reports():
             rows = self.env.execute_query_dict(
-                SQL("SELECT * FROM (%s) aging ORDER BY balance DESC, id", self._aging_sql(date, partner_ids))
+                SQL(
+                    "SELECT * FROM (%s) aging ORDER BY balance DESC, partner_id",
+                    self._aging_sql(date, partner_ids),
+                )
             )
         for row in rows:
             row.pop("aging_date")

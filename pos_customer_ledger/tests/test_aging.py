@@ -51,10 +51,10 @@ class TestLedgerAging(LedgerTestCommon):
             .create({"date": self.today - timedelta(days=50)})
             .action_view()
         )
-        aging = self.Aging.with_context(**action["context"])
-        [row] = aging.search_read([("partner_id", "=", self.customer.id)], list(BUCKETS))
+        domain = [*action["domain"], ("partner_id", "=", self.customer.id)]
+        [row] = self.Aging.search_read(domain, list(BUCKETS))
         self.assertEqual(self._buckets(row), (107.0, 0.0, 107.0, 0.0, 0.0, 0.0))
-        [total] = aging.read_group([("partner_id", "=", self.customer.id)], ["days_1_30:sum"], [])
+        [total] = self.Aging.read_group(domain, ["days_1_30:sum"], [])
         self.assertEqual(total["days_1_30"], 107.0)
 
     def test_xlsx_export(self):
@@ -72,4 +72,4 @@ class TestLedgerAging(LedgerTestCommon):
         with self.assertRaises(AccessError):
             self.Aging.with_user(cashier).aged_dues_xlsx()
         with self.assertRaises(AccessError):
-            self.Aging.with_user(cashier).search([])
+            self.env["pos.customer.ledger.aging.wizard"].with_user(cashier).create({})

@@ -13,10 +13,11 @@ class LedgerAgingWizard(models.TransientModel):
 
     def action_view(self):
         self.ensure_one()
+        self.env["pos.customer.ledger.aging"]._snapshot(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "pos_customer_ledger.action_pos_customer_ledger_aging"
         )
-        action["context"] = {"ledger_aging_date": fields.Date.to_string(self.date)}
+        action["domain"] = [("wizard_id", "=", self.id)]
         action["display_name"] = self.env._("Aged Dues as of %(date)s", date=self.date)
         return action
 
