@@ -403,7 +403,9 @@ class PosCustomerLedgerEntry(models.Model):
             )
         }
         todo = orders.filtered(lambda order: order.id not in posted)
-        return self._post([order._prepare_ledger_entry_vals() for order in todo])
+        entries = self._post([order._prepare_ledger_entry_vals() for order in todo])
+        self.env["pos.customer.preference"].sudo()._apply_entries(entries)
+        return entries
 
     # ----------------------------------------------------------- verification
 

@@ -55,6 +55,13 @@ class ResPartner(models.Model):
     ledger_entry_ids = fields.One2many(
         "pos.customer.ledger.entry", "partner_id", string="Ledger Entries", groups=LEDGER_GROUP
     )
+    ledger_preference_ids = fields.One2many(
+        "pos.customer.preference",
+        "partner_id",
+        string="Favourites",
+        domain=[("rank", "<=", 10)],
+        groups=LEDGER_GROUP,
+    )
 
     @api.depends_context("allowed_company_ids")
     def _compute_ledger_stats(self):
@@ -196,3 +203,12 @@ class ResPartner(models.Model):
             remaining += Stat.search_count(due)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done
+
+    @api.model
+    def ledger_recompute_profiles(self, partner_ids=None):
+        """Rebuild what the ledger knows of the customers (all of them, or
+        ``partner_ids``) from their ledger, in a few set-based statements."""
+        if partner_ids is not None:
+            partner_ids = self.browse(partner_ids).commercial_partner_id.ids
+        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+        return True

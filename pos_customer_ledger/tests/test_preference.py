@@ -1,0 +1,59 @@
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerPreference(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Preference = cls.env["pos.customer.preference"]
+        cls.tea = cls.create_product("Tea", cls.categ_basic, 5.0)
+        cls.cake = cls.create_product("Cake", cls.categ_anglo, 8.0)
+
+    def _rows(self, partner=None):
+        prefs = self.Preference.search([("partner_id", "=", (partner or self.customer).id)])
+        return {
+            (pref.product_id.name or pref.categ_id.name): (pref.qty, pref.amount, pref.rank, pref.amount_rank)
+            for pref in prefs
+        }
+
+    def test_every_posting_updates_the_preferences(self):
+        self.sync(self.customer, lines=[(self.tea, 3), (self.cake, 1)])
+        order = self.sync(self.customer, lines=[(self.tea, 2)])
+        rows = self._rows()
+        self.assertEqual(rows["Tea"], (5.0, 25.0, 1, 1))
+        self.assertEqual(rows["Cake"], (1.0, 8.0, 2, 2))
+        self.assertEqual(rows[self.categ_basic.name][:2], (5.0, 25.0))
+        self.assertEqual(rows[self.categ_anglo.name][:2], (1.0, 8.0))
+        tea = self.Preference.search(
+            [("partner_id", "=", self.customer.id), ("product_id", "=", self.tea.id)]
+        )
+        self.assertEqual(tea.last_date, self.entries_of(order).date)
+        self.assertFalse(self._rows(self.other_customer))
+
+    def test_refunds_count_negative_and_ranks_follow(self):
+        self.sync(self.customer, lines=[(self.tea, 1)])
+        self.sync(self.customer, lines=[(self.cake, 2)])
+        self.assertEqual(self._rows()["Cake"][2], 1)
+        self.sync_refund(self.sync(self.customer, lines=[(self.cake, 1)]), self.cash_pm1)
+        self.assertEqual(self._rows()["Cake"][:2], (2.0, 16.0))
+
+    def test_nightly_recompute_gives_the_same_profiles(self):
+        self.sync(self.customer, lines=[(self.tea, 3), (self.cake, 1)])
+        self.sync(self.other_customer, lines=[(self.cake, 4)])
+        incremental = (self._rows(), self._rows(self.other_customer))
+        self.env["res.partner"].ledger_recompute_profiles()
+        self.assertEqual((self._rows(), self._rows(self.other_customer)), incremental)
+        self.env["res.partner"].ledger_recompute_profiles(self.customer.ids)
+        self.assertEqual((self._rows(), self._rows(self.other_customer)), incremental)
+
+    def test_only_ledger_staff_see_preferences(self):
+        self.sync(self.customer, lines=[(self.tea, 1)])
+        clerk = new_test_user(self.env, login="preference_clerk", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.Preference.with_user(clerk).search([])
+        cashier = new_test_user(self.env, login="preference_cashier", groups="point_of_sale.group_pos_user")
+        self.assertTrue(self.Preference.with_user(cashier).search([("partner_id", "=", self.customer.id)]))
