@@ -20,7 +20,7 @@ class PosCustomerPreference(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -89,7 +89,7 @@ class PosCustomerPreference(models.Model):
     @api.model
     def _apply_entries(self, entries):
         """Add the lines of newly posted orders to their customers' preferences."""
-        entries = entries.filtered("pos_order_id")
+        # ids only: this runs in every till sync, and the entries were just written in SQL
         if not entries:
             return
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
@@ -120,7 +120,12 @@ class PosCustomerPreference(models.Model):
                 lines=self._lines_sql(SQL("entry.id = ANY(%s)", entries.ids)),
             )
         )
-        self._rank(SQL("partner_id = ANY(%s)", entries.partner_id.ids))
+        self._rank(
+            SQL(
+                "partner_id IN (SELECT partner_id FROM pos_customer_ledger_entry WHERE id = ANY(%s))",
+                entries.ids,
+            )
+        )
 
     @api.model
     def _recompute(self, partner_ids=None):
