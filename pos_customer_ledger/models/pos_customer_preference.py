@@ -2,6 +2,15 @@ from odoo import api, fields, models
 from odoo.tools import SQL, index_exists
 
 PREFERENCE_KINDS = ("sale", "refund")
+# products and categories are ranked apart; ties fall to the lower id of the product or category
+RANK_SQL = SQL(
+    "row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL "
+    "ORDER BY qty DESC, amount DESC, COALESCE(product_id, categ_id))"
+)
+AMOUNT_RANK_SQL = SQL(
+    "row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL "
+    "ORDER BY amount DESC, qty DESC, COALESCE(product_id, categ_id))"
+)
 
 
 class PosCustomerPreference(models.Model):
@@ -50,21 +59,14 @@ class PosCustomerPreference(models.Model):
 
     def _auto_init(self):
         res = super()._auto_init()
-        cr = self.env.cr
-        for name, column in (
-            ("pos_customer_preference_product_uniq", "product_id"),
-            ("pos_customer_preference_categ_uniq", "categ_id"),
-        ):
-            if not index_exists(cr, name):
-                cr.execute(
-                    SQL(
-                        "CREATE UNIQUE INDEX %s ON pos_customer_preference (partner_id, company_id, %s) "
-                        "WHERE %s IS NOT NULL",
-                        SQL.identifier(name),
-                        SQL.identifier(column),
-                        SQL.identifier(column),
-                    )
+        # one index for products and categories, so that one upsert serves both
+        if not index_exists(self.env.cr, "pos_customer_preference_uniq"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX pos_customer_preference_uniq ON pos_customer_preference "
+                    "(partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))"
                 )
+            )
         return res
 
     @api.model
@@ -88,8 +90,12 @@ class PosCustomerPreference(models.Model):
 
     @api.model
     def _apply_entries(self, entries):
-        """Add the lines of newly posted orders to their customers' preferences."""
-        # ids only: this runs in every till sync, and the entries were just written in SQL
+        """Add the lines of newly posted orders to their customers' preferences
+        and re-rank them, in one statement: this runs in every till sync.
+
+        New totals are computed from the rows read, which is safe because the
+        posting holds the company's chain lock until the transaction ends.
+        """
         if not entries:
             return
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
@@ -97,35 +103,49 @@ class PosCustomerPreference(models.Model):
             SQL(
                 """
                 WITH lines AS (%(lines)s),
-                products AS (
-                    INSERT INTO pos_customer_preference AS pref
-                        (partner_id, company_id, product_id, qty, amount, last_date)
-                    SELECT partner_id, company_id, product_id, qty, amount, last_date FROM lines
-                    ON CONFLICT (partner_id, company_id, product_id) WHERE product_id IS NOT NULL
-                    DO UPDATE SET
-                        qty = pref.qty + EXCLUDED.qty,
-                        amount = pref.amount + EXCLUDED.amount,
-                        last_date = GREATEST(pref.last_date, EXCLUDED.last_date)
+                increments AS (
+                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id, qty, amount, last_date
+                      FROM lines
+                    UNION ALL
+                    SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
+                      FROM lines WHERE categ_id IS NOT NULL
+                     GROUP BY partner_id, company_id, categ_id
+                ), existing AS (
+                    SELECT pref.partner_id, pref.company_id, pref.product_id, pref.categ_id,
+                           pref.qty, pref.amount, pref.last_date
+                      FROM pos_customer_preference pref
+                     WHERE (pref.partner_id, pref.company_id) IN (SELECT partner_id, company_id FROM lines)
+                ), merged AS (
+                    SELECT COALESCE(new.partner_id, old.partner_id) AS partner_id,
+                           COALESCE(new.company_id, old.company_id) AS company_id,
+                           COALESCE(new.product_id, old.product_id) AS product_id,
+                           COALESCE(new.categ_id, old.categ_id) AS categ_id,
+                           COALESCE(old.qty, 0) + COALESCE(new.qty, 0) AS qty,
+                           COALESCE(old.amount, 0) + COALESCE(new.amount, 0) AS amount,
+                           GREATEST(old.last_date, new.last_date) AS last_date
+                      FROM existing old
+                      FULL JOIN increments new
+                        ON new.partner_id = old.partner_id AND new.company_id = old.company_id
+                       AND COALESCE(new.product_id, 0) = COALESCE(old.product_id, 0)
+                       AND COALESCE(new.categ_id, 0) = COALESCE(old.categ_id, 0)
                 )
                 INSERT INTO pos_customer_preference AS pref
-                    (partner_id, company_id, categ_id, qty, amount, last_date)
-                SELECT partner_id, company_id, categ_id, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines WHERE categ_id IS NOT NULL
-                 GROUP BY partner_id, company_id, categ_id
-                ON CONFLICT (partner_id, company_id, categ_id) WHERE categ_id IS NOT NULL DO UPDATE SET
-                    qty = pref.qty + EXCLUDED.qty,
-                    amount = pref.amount + EXCLUDED.amount,
-                    last_date = GREATEST(pref.last_date, EXCLUDED.last_date)
+                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
+                SELECT *, %(rank)s, %(amount_rank)s FROM merged
+                ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
+                DO UPDATE SET
+                    qty = EXCLUDED.qty,
+                    amount = EXCLUDED.amount,
+                    last_date = EXCLUDED.last_date,
+                    rank = EXCLUDED.rank,
+                    amount_rank = EXCLUDED.amount_rank
                 """,
                 lines=self._lines_sql(SQL("entry.id = ANY(%s)", entries.ids)),
+                rank=RANK_SQL,
+                amount_rank=AMOUNT_RANK_SQL,
             )
         )
-        self._rank(
-            SQL(
-                "partner_id IN (SELECT partner_id FROM pos_customer_ledger_entry WHERE id = ANY(%s))",
-                entries.ids,
-            )
-        )
+        self.invalidate_model()
 
     @api.model
     def _recompute(self, partner_ids=None):
@@ -158,17 +178,15 @@ class PosCustomerPreference(models.Model):
                 """
                 UPDATE pos_customer_preference pref SET rank = ranked.rank, amount_rank = ranked.amount_rank
                   FROM (
-                    SELECT id,
-                           row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL
-                                              ORDER BY qty DESC, amount DESC, id) AS rank,
-                           row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL
-                                              ORDER BY amount DESC, qty DESC, id) AS amount_rank
+                    SELECT id, %s AS rank, %s AS amount_rank
                       FROM pos_customer_preference WHERE %s
                   ) ranked
                  WHERE pref.id = ranked.id
                    AND (pref.rank IS DISTINCT FROM ranked.rank
                         OR pref.amount_rank IS DISTINCT FROM ranked.amount_rank)
                 """,
+                RANK_SQL,
+                AMOUNT_RANK_SQL,
                 pref_filter,
             )
         )
