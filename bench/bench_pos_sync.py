@@ -141,7 +141,8 @@ class Till:
 
 
 class Stopwatch:
-    """Time spent in one method, over every registry (they share the Python class)."""
+    """Time spent in one method, over every registry (they share the Python class);
+    calls whose first argument is empty (nothing to do) are not counted."""
 
     def __init__(self, cls, name):
         self.seconds, self.calls = 0.0, 0
@@ -153,8 +154,9 @@ class Stopwatch:
             try:
                 return method(self, *args, **kwargs)
             finally:
-                stopwatch.seconds += time.perf_counter() - began
-                stopwatch.calls += 1
+                if args and args[0]:
+                    stopwatch.seconds += time.perf_counter() - began
+                    stopwatch.calls += 1
 
         setattr(cls, name, timed)
 
