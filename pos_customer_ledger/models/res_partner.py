@@ -55,6 +55,14 @@ class ResPartner(models.Model):
     ledger_entry_ids = fields.One2many(
         "pos.customer.ledger.entry", "partner_id", string="Ledger Entries", groups=LEDGER_GROUP
     )
+    ledger_preference_note = fields.Text(
+        string="Preference Notes",
+        groups=LEDGER_GROUP,
+        help="What staff know of the customer's wishes: sizes, allergies, how they like to be served.",
+    )
+    ledger_preference_tag_ids = fields.Many2many(
+        "pos.customer.preference.tag", string="Preference Tags", groups=LEDGER_GROUP
+    )
     ledger_preference_ids = fields.One2many(
         "pos.customer.preference",
         "partner_id",

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -57,3 +58,27 @@ class TestCustomerPreference(LedgerTestCommon):
             self.Preference.with_user(clerk).search([])
         cashier = new_test_user(self.env, login="preference_cashier", groups="point_of_sale.group_pos_user")
         self.assertTrue(self.Preference.with_user(cashier).search([("partner_id", "=", self.customer.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestPreferenceNotes(LedgerTestCommon):
+    def test_staff_note_preferences_and_only_ledger_staff_see_them(self):
+        cashier = new_test_user(
+            self.env,
+            login="notes_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user,base.group_partner_manager",
+        )
+        partner = self.customer.with_user(cashier)
+        partner.write(
+            {
+                "ledger_preference_note": "Size M; allergic to nuts",
+                "ledger_preference_tag_ids": [Command.create({"name": "Prefers no bag"})],
+            }
+        )
+        self.assertEqual(partner.ledger_preference_tag_ids.name, "Prefers no bag")
+        self.assertEqual(partner.ledger_preference_note, "Size M; allergic to nuts")
+        clerk = new_test_user(self.env, login="notes_clerk", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.customer.with_user(clerk).read(["ledger_preference_note"])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(clerk).read(["ledger_preference_tag_ids"])
