@@ -229,9 +229,26 @@ class CustomerStatementReport(models.AbstractModel):
         return output.getvalue()
 
     @api.model
+    def _kind_labels(self):
+        return dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
+
+    @api.model
+    def _set_columns(self, sheet, columns):
+        for col, (_title, width) in enumerate(columns):
+            sheet.set_column(col, col, width)
+
+    @api.model
+    def _write_customer_header(self, sheet, fmt, row, partner, columns):
+        """The customer's name and the column titles; returns the next row."""
+        sheet.write(row, 0, partner.display_name, fmt["title"])
+        for col, (title, _width) in enumerate(columns):
+            sheet.write(row + 1, col, title, fmt["header"])
+        return row + 2
+
+    @api.model
     def _write_activity_xlsx(self, sheet, fmt, data):
         _ = self.env._
-        kinds = dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
+        kinds = self._kind_labels()
         columns = [
             (_("Date"), 17),
             (_("Reference"), 18),
@@ -243,15 +260,10 @@ class CustomerStatementReport(models.AbstractModel):
             (_("Dues Change"), 14),
             (_("Balance"), 14),
         ]
-        for col, (_title, width) in enumerate(columns):
-            sheet.set_column(col, col, width)
+        self._set_columns(sheet, columns)
         row = 4
         for statement in data["statements"]:
-            sheet.write(row, 0, statement["partner"].display_name, fmt["title"])
-            row += 1
-            for col, (title, _width) in enumerate(columns):
-                sheet.write(row, col, title, fmt["header"])
-            row += 1
+            row = self._write_customer_header(sheet, fmt, row, statement["partner"], columns)
             sheet.write(row, 1, _("Opening balance"), fmt["bold"])
             sheet.write_number(row, 8, statement["opening"], fmt["money"])
             row += 1
@@ -278,7 +290,7 @@ class CustomerStatementReport(models.AbstractModel):
     @api.model
     def _write_outstanding_xlsx(self, sheet, fmt, data):
         _ = self.env._
-        kinds = dict(self.env["pos.customer.ledger.entry"]._fields["kind"]._description_selection(self.env))
+        kinds = self._kind_labels()
         columns = [
             (_("Date"), 17),
             (_("Reference"), 18),
@@ -290,15 +302,10 @@ class CustomerStatementReport(models.AbstractModel):
             (_("Still Due"), 14),
         ]
         bucket_titles = [_("Not Due"), _("1-30 Days"), _("31-60 Days"), _("61-90 Days"), _("Over 90 Days")]
-        for col, (_title, width) in enumerate(columns):
-            sheet.set_column(col, col, width)
+        self._set_columns(sheet, columns)
         row = 4
         for statement in data["statements"]:
-            sheet.write(row, 0, statement["partner"].display_name, fmt["title"])
-            row += 1
-            for col, (title, _width) in enumerate(columns):
-                sheet.write(row, col, title, fmt["header"])
-            row += 1
+            row = self._write_customer_header(sheet, fmt, row, statement["partner"], columns)
             for line in statement["lines"]:
                 entry = line["entry"]
                 local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
