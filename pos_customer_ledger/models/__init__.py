@@ -6,6 +6,7 @@ from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_preference
 from . import pos_customer_preference_tag
+from . import pos_customer_segment_history
 from . import pos_order
 from . import pos_session
 from . import res_company
