@@ -1,7 +1,9 @@
+import io
 import math
 import operator as py_operator
 from datetime import timedelta
 
+import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -313,6 +315,52 @@ class ResPartner(models.Model):
             data=self._ledger_statement_report_data(date_from, date_to, statement_type),
         )
         return content
+
+    def ledger_segment_xlsx(self):
+        """The customers in ``self`` as an XLSX contact list with their segment,
+        scores and ledger figures in the current company."""
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can export customer lists."))
+        _ = self.env._
+        partners = self.commercial_partner_id
+        partners.fetch(
+            ["display_name", "ref", "email", "phone", "mobile", "city", "country_id",
+             "rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
+        )
+        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
+        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(_("Customers"))
+        columns = [
+            (_("Customer"), 32), (_("Reference"), 12), (_("Email"), 28), (_("Phone"), 16),
+            (_("Mobile"), 16), (_("City"), 16), (_("Country"), 16), (_("Segment"), 18),
+            (_("Recency"), 9), (_("Frequency"), 9), (_("Monetary"), 9), (_("Orders"), 9),
+            (_("Total Spent"), 14), (_("Balance"), 14), (_("Last Visit"), 12), (_("Churn Risk"), 10),
+        ]
+        for col, (title, width) in enumerate(columns):
+            sheet.set_column(col, col, width)
+            sheet.write(0, col, title, header)
+        for row, partner in enumerate(partners, start=1):
+            texts = [partner.display_name, partner.ref, partner.email, partner.phone, partner.mobile,
+                     partner.city, partner.country_id.name, segments.get(partner.rfm_segment)]
+            for col, text in enumerate(texts):
+                sheet.write_string(row, col, text or "")
+            for col, score in enumerate(
+                (partner.rfm_recency_score, partner.rfm_frequency_score, partner.rfm_monetary_score,
+                 partner.ledger_order_count),
+                start=8,
+            ):
+                sheet.write_number(row, col, score or 0)
+            sheet.write_number(row, 12, partner.ledger_total_spent, money)
+            sheet.write_number(row, 13, partner.ledger_balance, money)
+            if partner.ledger_last_date:
+                sheet.write_datetime(row, 14, partner.ledger_last_date, date_format)
+            sheet.write_string(row, 15, _("Yes") if partner.ledger_churn_risk else "")
+        workbook.close()
+        return output.getvalue()
 
     @api.model
     def _ledger_statement_report_data(self, date_from, date_to, statement_type):

@@ -1,4 +1,8 @@
+import base64
+import io
 from datetime import datetime, time, timedelta
+
+import openpyxl
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -157,3 +161,40 @@ class TestCustomerProfile(LedgerTestCommon):
             company_ids=self.company.ids,
         )
         self.assertEqual(self.customer.with_user(cashier).rfm_segment, self.customer.rfm_segment)
+
+    def test_export_a_segment_as_contact_list(self):
+        c1, c2, c3, c4, c5 = self._customers(5)
+        c4.email = "c4@example.com"
+        for customer, orders, last in ((c1, 5, 1), (c2, 4, 2), (c3, 3, 3), (c4, 2, 4), (c5, 1, 300)):
+            for n in range(orders):
+                self.sync_at(customer, last + n)
+        self.run_nightly()
+        Wizard = self.env["pos.customer.segment.export.wizard"]
+        wizard = Wizard.create({"segment": "hibernating"})
+        action = wizard.action_export_xlsx()
+        self.assertIn("export_file", action["url"])
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.export_file))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0][:3], ("Customer", "Reference", "Email"))
+        self.assertEqual([row[0] for row in rows[1:]], ["RFM Customer 3", "RFM Customer 4"])
+        c4_row = rows[1]
+        self.assertEqual(c4_row[2], "c4@example.com")
+        self.assertEqual(c4_row[7:12], ("Hibernating", 2, 2, 2, 2))
+        self.assertAlmostEqual(c4_row[12], 21.40)
+
+        wizard = Wizard.create({"segment": "hibernating", "with_email_only": True})
+        wizard.action_export_xlsx()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.export_file))).active
+        self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], ["RFM Customer 3"])
+
+        cashier = new_test_user(
+            self.env,
+            login="segment_export_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        with self.assertRaises(AccessError):
+            Wizard.with_user(cashier).create({"segment": "champions"})
+        with self.assertRaises(AccessError):
+            c1.with_user(cashier).ledger_segment_xlsx()
