@@ -16,6 +16,8 @@ DEMO_DB=${DEMO_DB:-pos_ledger_demo}
 TEST_DB=${TEST_DB:-pos_ledger_test}
 HTTP_PORT=${HTTP_PORT:-8069}
 MODULE=pos_customer_ledger
+# optional bridges, installed and tested with the addon
+BRIDGES=(pos_customer_ledger_mass_mailing)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -206,13 +208,13 @@ cmd_test() {
     setup
     say "Recreating test database $TEST_DB"
     dropdb --if-exists "$TEST_DB"
-    odoo -d "$TEST_DB" -i "$MODULE" --stop-after-init
+    odoo -d "$TEST_DB" -i "$(IFS=,; echo "$MODULE,${BRIDGES[*]}")" --stop-after-init
     check_upgrade_uninstall
     say "Running the test suite"
     cd "$ROOT"
     # -rs: every skipped test is listed with its reason
     exec "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-database="$TEST_DB" --odoo-config="$CONF" \
-        "$MODULE/tests" "$@"
+        "$MODULE/tests" "${BRIDGES[@]/%//tests}" "$@"
 }
 
 cmd_bench() {
