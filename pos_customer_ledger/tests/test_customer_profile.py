@@ -172,8 +172,8 @@ class TestCustomerProfile(LedgerTestCommon):
         Wizard = self.env["pos.customer.segment.export.wizard"]
         wizard = Wizard.create({"segment": "hibernating"})
         action = wizard.action_export_xlsx()
-        self.assertIn("export_file", action["url"])
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.export_file))).active
+        self.assertIn("download_file", action["url"])
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][:3], ("Customer", "Reference", "Email"))
         self.assertEqual([row[0] for row in rows[1:]], ["RFM Customer 3", "RFM Customer 4"])
@@ -184,7 +184,7 @@ class TestCustomerProfile(LedgerTestCommon):
 
         wizard = Wizard.create({"segment": "hibernating", "with_email_only": True})
         wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.export_file))).active
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], ["RFM Customer 3"])
 
         cashier = new_test_user(

@@ -1,5 +1,3 @@
-import base64
-
 from odoo import fields, models
 
 from ..models.pos_customer_segment_history import RFM_SEGMENTS
@@ -8,13 +6,12 @@ from ..models.pos_customer_segment_history import RFM_SEGMENTS
 class LedgerSegmentExportWizard(models.TransientModel):
     _name = "pos.customer.segment.export.wizard"
     _description = "Export a Customer Segment"
+    _inherit = ["pos.customer.ledger.download.mixin"]
 
     segment = fields.Selection(RFM_SEGMENTS, required=True, default="champions")
     with_email_only = fields.Boolean(
         string="Only Customers with an Email", help="For an email campaign: leave out customers without an email."
     )
-    export_file = fields.Binary(readonly=True, attachment=False)
-    export_filename = fields.Char(readonly=True)
 
     def _domain(self):
         domain = [("rfm_segment", "=", self.segment)]
@@ -27,11 +24,4 @@ class LedgerSegmentExportWizard(models.TransientModel):
         partners = self.env["res.partner"].search(self._domain(), order="name, id")
         content = partners.ledger_segment_xlsx()
         label = dict(self._fields["segment"]._description_selection(self.env))[self.segment]
-        self.write(
-            {
-                "export_file": base64.b64encode(content),
-                "export_filename": self.env._("customers_%(segment)s.xlsx", segment=label),
-            }
-        )
-        url = f"/web/content/{self._name}/{self.id}/export_file/{self.export_filename}"
-        return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
+        return self._download(content, self.env._("customers_%(segment)s.xlsx", segment=label))
