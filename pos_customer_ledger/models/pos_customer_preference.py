@@ -167,45 +167,57 @@ class PosCustomerPreference(models.Model):
 
     @api.model
     def _recompute(self, partner_ids=None):
-        """Rebuild the preferences from the ledger in a few set-based statements."""
+        """Rebuild the preferences from the ledger in one statement that writes
+        only what differs: a nightly run after a day of postings touches few rows."""
         self.env["pos.customer.ledger.entry"].flush_model()
-        pref_filter = SQL("partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        self.flush_model()
+        pref_filter = SQL("pref.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
         entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
-        self.env.execute_query(SQL("DELETE FROM pos_customer_preference WHERE %s", pref_filter))
         self.env.execute_query(
             SQL(
                 """
-                WITH lines AS (%(lines)s)
+                WITH lines AS (%(lines)s),
+                totals AS (
+                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id,
+                           SUM(qty) AS qty, SUM(amount) AS amount, MAX(last_date) AS last_date
+                      FROM lines GROUP BY partner_id, company_id, product_id
+                    UNION ALL
+                    SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
+                      FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id
+                ), fresh AS MATERIALIZED (
+                    SELECT *, %(rank)s AS rank, %(amount_rank)s AS amount_rank FROM totals
+                ), updated AS (
+                    UPDATE pos_customer_preference pref
+                       SET qty = fresh.qty, amount = fresh.amount, last_date = fresh.last_date,
+                           rank = fresh.rank, amount_rank = fresh.amount_rank
+                      FROM fresh
+                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
+                       AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
+                       AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0)
+                       AND (pref.qty, pref.amount, pref.last_date, pref.rank, pref.amount_rank)
+                           IS DISTINCT FROM (fresh.qty, fresh.amount, fresh.last_date, fresh.rank, fresh.amount_rank)
+                ), deleted AS (
+                    DELETE FROM pos_customer_preference pref
+                     WHERE %(pref_filter)s AND NOT EXISTS (
+                        SELECT 1 FROM fresh
+                         WHERE fresh.partner_id = pref.partner_id AND fresh.company_id = pref.company_id
+                           AND COALESCE(fresh.product_id, 0) = COALESCE(pref.product_id, 0)
+                           AND COALESCE(fresh.categ_id, 0) = COALESCE(pref.categ_id, 0))
+                )
                 INSERT INTO pos_customer_preference
-                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date)
-                SELECT partner_id, company_id, product_id, NULL, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines GROUP BY partner_id, company_id, product_id
-                UNION ALL
-                SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id
+                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
+                SELECT partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank
+                  FROM fresh
+                 WHERE NOT EXISTS (
+                    SELECT 1 FROM pos_customer_preference pref
+                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
+                       AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
+                       AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0))
                 """,
                 lines=self._lines_sql(entry_filter),
-            )
-        )
-        self._rank(pref_filter)
-
-    @api.model
-    def _rank(self, pref_filter):
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE pos_customer_preference pref SET rank = ranked.rank, amount_rank = ranked.amount_rank
-                  FROM (
-                    SELECT id, %s AS rank, %s AS amount_rank
-                      FROM pos_customer_preference WHERE %s
-                  ) ranked
-                 WHERE pref.id = ranked.id
-                   AND (pref.rank IS DISTINCT FROM ranked.rank
-                        OR pref.amount_rank IS DISTINCT FROM ranked.amount_rank)
-                """,
-                RANK_SQL,
-                AMOUNT_RANK_SQL,
-                pref_filter,
+                rank=RANK_SQL,
+                amount_rank=AMOUNT_RANK_SQL,
+                pref_filter=pref_filter,
             )
         )
         self.invalidate_model()

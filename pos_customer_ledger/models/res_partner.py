@@ -190,7 +190,10 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
 
         def most_frequent(counts):
-            return max(counts.items(), key=lambda item: (item[1], -int(item[0])))[0] if counts else None
+            """The slot with the highest count (the first of ties), or None."""
+            pairs = enumerate(counts) if isinstance(counts, list) else ((int(k), n) for k, n in (counts or {}).items())
+            best = max(((n, -slot) for slot, n in pairs if n), default=None)
+            return -best[1] if best else None
 
         for partner in self:
             stat = by_partner.get(partner.commercial_partner_id.id)
@@ -199,9 +202,9 @@ class ResPartner(models.Model):
             method = most_frequent(stat.payment_method_counts) if stat else None
             hour = most_frequent(stat.hour_counts) if stat else None
             weekday = most_frequent(stat.weekday_counts) if stat else None
-            partner.ledger_preferred_payment_method_id = int(method) if method else False
-            partner.ledger_preferred_weekday = weekday or False
-            partner.ledger_preferred_hour = int(hour) if hour else 0
+            partner.ledger_preferred_payment_method_id = method or False
+            partner.ledger_preferred_weekday = str(weekday) if weekday is not None else False
+            partner.ledger_preferred_hour = hour or 0
             partner.ledger_visit_count = stat.visit_count if stat else 0
             partner.ledger_visit_interval = interval
             partner.ledger_visit_interval_spread = (
