@@ -4,8 +4,10 @@ Copies the database that bench_backfill.py leaves (run it first with
 --orders 1000000 --customers 100000), then times
 ``res.partner.ledger_recompute_profiles()``: preferences, visit habits and RFM
 segments of every customer, and, in the same run, the bare SQL aggregates over
-the same rows (the order lines per customer and product, and the sales per
-customer) that any rebuild has to read.
+the same rows: the same groupings (order lines per customer and product and
+category, sales per customer and day and hour, payments per customer and
+method, recency/frequency/monetary facts per customer), without the ranking,
+the JSON counters or the writes.
 
     ./dev.sh bench bench/bench_profiles.py [--runs 3]
 """
@@ -25,21 +27,35 @@ from odoo.tools import SQL, config
 
 PROFILES_DB = "bench_profiles"
 
+# The groupings the rebuild needs, without ranking, JSON or writes: lines per
+# customer and product and per customer and category, sales per customer and
+# day and per customer and hour, payments per customer and method, and the
+# recency, frequency and monetary facts per customer.
 BARE_SQL = SQL(
     """
-    SELECT COUNT(*) FROM (
-        SELECT entry.partner_id, line.product_id, SUM(line.qty), SUM(line.price_subtotal_incl), MAX(entry.date)
+    WITH lines AS (
+        SELECT entry.partner_id, line.product_id, template.categ_id, line.qty, line.price_subtotal_incl, entry.date
           FROM pos_customer_ledger_entry entry
           JOIN pos_order_line line ON line.order_id = entry.pos_order_id
+          JOIN product_product product ON product.id = line.product_id
+          JOIN product_template template ON template.id = product.product_tmpl_id
          WHERE entry.kind IN ('sale', 'refund')
-         GROUP BY entry.partner_id, line.product_id
-    ) per_product
-    UNION ALL
-    SELECT COUNT(*) FROM (
-        SELECT partner_id, MAX(date), COUNT(*), SUM(amount_total)
-          FROM pos_customer_ledger_entry WHERE kind IN ('sale', 'refund')
-         GROUP BY partner_id
-    ) per_customer
+    )
+    SELECT (SELECT COUNT(*) FROM (SELECT partner_id, product_id, SUM(qty), SUM(price_subtotal_incl), MAX(date)
+                                    FROM lines GROUP BY 1, 2) per_product),
+           (SELECT COUNT(*) FROM (SELECT partner_id, categ_id, SUM(qty), SUM(price_subtotal_incl), MAX(date)
+                                    FROM lines GROUP BY 1, 2) per_category),
+           (SELECT COUNT(*) FROM (SELECT partner_id, date::date, COUNT(*) FROM pos_customer_ledger_entry
+                                   WHERE kind = 'sale' GROUP BY 1, 2) per_day),
+           (SELECT COUNT(*) FROM (SELECT partner_id, extract(hour FROM date), COUNT(*) FROM pos_customer_ledger_entry
+                                   WHERE kind = 'sale' GROUP BY 1, 2) per_hour),
+           (SELECT COUNT(*) FROM (SELECT entry.partner_id, payment.payment_method_id, COUNT(*)
+                                    FROM pos_customer_ledger_entry entry
+                                    JOIN pos_payment payment ON payment.pos_order_id = entry.pos_order_id
+                                   WHERE entry.kind = 'sale' GROUP BY 1, 2) per_method),
+           (SELECT COUNT(*) FROM (SELECT partner_id, MAX(date), COUNT(*), SUM(amount_total)
+                                    FROM pos_customer_ledger_entry WHERE kind IN ('sale', 'refund')
+                                   GROUP BY 1) per_customer)
     """
 )
 
@@ -80,7 +96,10 @@ def main():
             cr.commit()
             rebuild.append(time.perf_counter() - began)
             began = time.perf_counter()
-            env.execute_query(BARE_SQL)
+            with env["pos.customer.ledger.entry"]._planner_settings(
+                jit="off", enable_nestloop="off", work_mem="256MB"
+            ):
+                env.execute_query(BARE_SQL)
             bare.append(time.perf_counter() - began)
             print(f"run {_run + 1}: rebuild {rebuild[-1]:.2f} s, bare aggregates {bare[-1]:.2f} s")
         [(preferences, segmented, moves)] = env.execute_query(

@@ -431,9 +431,13 @@ class ResPartner(models.Model):
             partner_ids = self.browse(partner_ids).commercial_partner_id.ids
         # postings update the same rows: hold them off until this commits
         self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
-        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
-        self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
-        self.sudo()._ledger_score_rfm(partner_ids)
+        # whole-ledger aggregates: hash joins and sorts in memory, no JIT
+        with self.env["pos.customer.ledger.entry"]._planner_settings(
+            jit="off", enable_nestloop="off", work_mem="256MB"
+        ):
+            self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+            self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
+            self.sudo()._ledger_score_rfm(partner_ids)
         return True
 
     @api.model
