@@ -1,8 +1,8 @@
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.models.pos_order import PosOrder
 
@@ -165,3 +165,19 @@ class TestLedgerSettleDues(LedgerTestCommon):
         )
         self.assertEqual(expected["kind"], "payment")
         self.assertEqual(self.entries_of(sale).kind, "sale")
+
+    def test_cashier_reads_the_dues_on_demand(self):
+        self.owe()
+        cashier = new_test_user(
+            self.env, login="settle_cashier", groups="base.group_user,point_of_sale.group_pos_user"
+        )
+        Partner = self.env["res.partner"].with_user(cashier)
+        self.assertAlmostEqual(
+            Partner.browse(self.customer_contact.id).get_ledger_dues_for_pos(self.config.id), 32.1
+        )
+        self.assertEqual(Partner.browse(self.other_customer.id).get_ledger_dues_for_pos(self.config.id), 0.0)
+        stranger = new_test_user(self.env, login="settle_stranger", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(stranger).browse(self.customer.id).get_ledger_dues_for_pos(
+                self.config.id
+            )
