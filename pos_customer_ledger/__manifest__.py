@@ -31,6 +31,14 @@
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",
     ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "pos_customer_ledger/static/src/settle_dues/**/*",
+        ],
+        "web.assets_tests": [
+            "pos_customer_ledger/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/pos_customer_ledger_demo.xml",
     ],

@@ -277,6 +277,23 @@ class ResPartner(models.Model):
             domain = ["|", *domain, ("commercial_partner_id", "not in", [p.id for (p,) in with_stats])]
         return domain
 
+    def get_ledger_dues_for_pos(self, config_id):
+        """What this customer owes in the company of a point of sale: the till
+        asks when the cashier settles their dues, as partners are not preloaded."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessError(self.env._("Only Point of Sale users can settle a customer's dues."))
+        self.check_access("read")
+        config = self.env["pos.config"].browse(config_id)
+        config.check_access("read")
+        company = config.company_id
+        stat = (
+            self.env["pos.customer.ledger.partner.stat"]
+            .sudo()
+            .search([("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)])
+        )
+        return company.currency_id.round(stat.balance)
+
     def action_open_ledger_entries(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
