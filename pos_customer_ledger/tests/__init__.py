@@ -11,3 +11,4 @@ from . import test_preference
 from . import test_security
 from . import test_statement
 from . import test_statement_mail
+from . import test_anonymize
