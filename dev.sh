@@ -224,7 +224,7 @@ cmd_bench() {
         local script=$1; shift
         "$VENV/bin/python" "$script" --config "$CONF" "$@"
     else
-        for script in bench/*.py; do
+        for script in bench/bench_*.py; do
             say "Benchmark $script"
             "$VENV/bin/python" "$script" --config "$CONF"
         done
