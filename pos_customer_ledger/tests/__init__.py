@@ -14,3 +14,4 @@ from . import test_statement_mail
 from . import test_settle_dues
 from . import test_pos_tour_settle_dues
 from . import test_anonymize
+from . import test_customer_profile
