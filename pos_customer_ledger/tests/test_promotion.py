@@ -239,3 +239,49 @@ class TestLedgerPromotion(LedgerTestCommon):
         self.assertEqual(list(options), ["product.pricelist"])
         with self.assertRaisesRegex(UserError, "is neither"):
             self.Promotion.get_promotion_effectiveness("loyalty.program,1", self.date_from, self.date_to)
+
+    def test_loyalty_program_orders_are_those_with_its_rewards(self):
+        if not self.Promotion._loyalty_available():
+            self.skipTest("pos_loyalty is not installed")
+        program = self.env["loyalty.program"].create(
+            {
+                "name": "Two Euros Off",
+                "program_type": "promotion",
+                "trigger": "auto",
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "rule_ids": [fields.Command.create({})],
+                "reward_ids": [
+                    fields.Command.create(
+                        {"reward_type": "discount", "discount": 2, "discount_mode": "per_order"}
+                    )
+                ],
+            }
+        )
+        reward = program.reward_ids
+        reward.discount_line_product_id.write({"lst_price": 2.0, "taxes_id": [fields.Command.clear()]})
+
+        def with_reward(customer, days_ago):
+            lines = [
+                (self.promo_product, 1),
+                {
+                    "product": reward.discount_line_product_id,
+                    "quantity": -1,
+                    "reward_id": reward.id,
+                    "is_reward_line": True,
+                },
+            ]
+            return self.sync(customer, lines=lines, days_ago=days_ago)
+
+        with_reward(self.cust_b, 6)  # 10 - 2 untaxed; B's first order was a pricelist one
+        with_reward(self.cust_d, 8)  # D's first order: new
+        with_reward(self.cust_a, 30)  # before the program
+        wizard = self.env["pos.customer.ledger.promotion.wizard"].create(
+            {"promotion_ref": f"loyalty.program,{program.id}"}
+        )
+        self.assertEqual((wizard.date_from, wizard.date_to), (self.date_from, self.date_to))
+        wizard.action_compute()
+        screen = {line.key: (line.promotion_value, line.baseline_value) for line in wizard.metric_ids}
+        self.assertEqual(screen["revenue"], (16.0, 38.0))
+        self.assertEqual(screen["orders"], (2, 3))
+        self.assertEqual(screen["new_customers"], (1, 1))
