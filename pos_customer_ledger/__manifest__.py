@@ -25,6 +25,7 @@
         "report/pos_customer_ledger_aging_views.xml",
         "wizards/ledger_aging_wizard_views.xml",
         "wizards/ledger_promotion_wizard_views.xml",
+        "wizards/ledger_segment_export_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "report/customer_statement_report.xml",
         "data/ir_cron_data.xml",
@@ -34,6 +35,7 @@
     "demo": [
         "demo/pos_customer_ledger_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -145,11 +145,8 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
 
     @api.model
     def _segment_sql(self, alias):
-        """The customer's RFM segment, once res.partner stores one."""
-        field = self.env["res.partner"]._fields.get("rfm_segment")
-        if field and field.store and field.column_type:
-            return SQL.identifier(alias, "rfm_segment")
-        return SQL("NULL::varchar")
+        """The customer's RFM segment in the current company (a company-dependent field)."""
+        return self.env["res.partner"]._field_to_sql(alias, "rfm_segment")
 
     @api.model
     def _order_figures(self, orders_sql):
@@ -248,10 +245,7 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
 
     @api.model
     def _segment_labels(self):
-        field = self.env["res.partner"]._fields.get("rfm_segment")
-        if not field or not field.store:
-            return {}
-        return dict(field._description_selection(self.env))
+        return dict(self.env["res.partner"]._fields["rfm_segment"]._description_selection(self.env))
 
     @api.model
     def get_promotion_effectiveness(

@@ -111,9 +111,7 @@ class TestLedgerPromotion(LedgerTestCommon):
         )
 
     def test_split_by_customer_segment(self):
-        field = self.env["res.partner"]._fields.get("rfm_segment")
-        if not field:
-            self.skipTest("res.partner.rfm_segment is not there yet")
+        field = self.env["res.partner"]._fields["rfm_segment"]
         first, second = [key for key, _label in field._description_selection(self.env)][:2]
         (self.cust_a | self.cust_b).rfm_segment = first
         (self.cust_c | self.cust_f).rfm_segment = second
@@ -162,8 +160,8 @@ class TestLedgerPromotion(LedgerTestCommon):
 
         action = wizard.action_export_xlsx()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertTrue(wizard.promotion_filename.endswith(".xlsx"))
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.promotion_file))).active
+        self.assertTrue(wizard.download_filename.endswith(".xlsx"))
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         rows = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row[0]}
         self.assertEqual(rows["Revenue (untaxed, all orders)"][:4], (56.0, 38.0, 47.37, "Per day"))
         self.assertEqual(rows["Average basket (untaxed, all orders)"][:4], (14.0, 12.67, 10.53, "As is"))
@@ -203,7 +201,7 @@ class TestLedgerPromotion(LedgerTestCommon):
         wizard.promotion_ref = self.promotion
         with self.assertRaisesRegex(UserError, "first and last day of the promotion"):
             wizard.action_export_xlsx()
-        self.assertFalse(wizard.metric_ids or wizard.promotion_file)
+        self.assertFalse(wizard.metric_ids or wizard.download_file)
 
     def test_errors_are_translated(self):
         self.env["res.lang"]._activate_lang("zh_CN")

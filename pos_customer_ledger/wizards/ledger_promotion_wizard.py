@@ -1,5 +1,3 @@
-import base64
-
 from odoo import Command, api, fields, models
 
 
@@ -12,6 +10,7 @@ class LedgerPromotionWizard(models.TransientModel):
     """
 
     _name = "pos.customer.ledger.promotion.wizard"
+    _inherit = ["pos.customer.ledger.download.mixin"]
     _description = "Promotion Effectiveness"
 
     company_id = fields.Many2one(
@@ -53,8 +52,6 @@ class LedgerPromotionWizard(models.TransientModel):
     metric_ids = fields.One2many("pos.customer.ledger.promotion.wizard.metric", "wizard_id", readonly=True)
     segment_ids = fields.One2many("pos.customer.ledger.promotion.wizard.segment", "wizard_id", readonly=True)
     notes = fields.Text(readonly=True)
-    promotion_file = fields.Binary(readonly=True, attachment=False)
-    promotion_filename = fields.Char(readonly=True)
 
     @api.model
     def _selection_promotion_ref(self):
@@ -148,13 +145,9 @@ class LedgerPromotionWizard(models.TransientModel):
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.env["pos.customer.ledger.promotion"].promotion_effectiveness_xlsx(*self._report_args())
-        self.write(
-            {
-                "promotion_file": base64.b64encode(content),
-                "promotion_filename": self.env._(
-                    "promotion_effectiveness_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to
-                ),
-            }
+        return self._download(
+            content,
+            self.env._(
+                "promotion_effectiveness_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to
+            ),
         )
-        url = f"/web/content/{self._name}/{self.id}/promotion_file/{self.promotion_filename}"
-        return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
