@@ -24,6 +24,7 @@
         "wizards/ledger_opening_import_wizard_views.xml",
         "report/pos_customer_ledger_aging_views.xml",
         "wizards/ledger_aging_wizard_views.xml",
+        "wizards/ledger_promotion_wizard_views.xml",
         "wizards/ledger_segment_export_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "report/customer_statement_report.xml",

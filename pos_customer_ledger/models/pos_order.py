@@ -1,6 +1,6 @@
 from odoo import models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from .pos_customer_ledger_entry import pos_order_kind
 
@@ -9,6 +9,17 @@ LEDGER_STATES = ("paid", "done", "invoiced")
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
+
+    def init(self):
+        super().init()
+        # the promotion report filters a company's or a pricelist's orders by
+        # date, and finds each customer's first and next orders
+        for name, columns, where in (
+            ("pos_order_company_date_order_idx", ["company_id", "date_order"], ""),
+            ("pos_order_pricelist_date_order_idx", ["pricelist_id", "date_order"], ""),
+            ("pos_order_partner_date_order_idx", ["partner_id", "date_order"], "partner_id IS NOT NULL"),
+        ):
+            create_index(self.env.cr, name, self._table, columns, where=where)
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()

@@ -5,3 +5,6 @@ from . import ledger_opening_import_wizard
 from . import ledger_segment_export_wizard
 from . import ledger_statement_wizard
 from . import ledger_verify_wizard
+from . import ledger_promotion_wizard
+from . import ledger_promotion_wizard_metric
+from . import ledger_promotion_wizard_segment
