@@ -12,20 +12,15 @@ the JSON counters or the writes.
     ./dev.sh bench bench/bench_profiles.py [--runs 3]
 """
 
-import argparse
-import subprocess
 import sys
 import time
 
-from bench_backfill import BENCH_DB
-from bench_pos_sync import psql
+from common import bench_parser, copy_database, parse_args, psql, run_odoo
 
 import odoo
 from odoo import api
 from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
-
-PROFILES_DB = "bench_profiles"
+from odoo.tools import SQL
 
 # The groupings the rebuild needs, without ranking, JSON or writes: lines per
 # customer and product and per customer and category, sales per customer and
@@ -61,22 +56,17 @@ BARE_SQL = SQL(
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--config", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    if psql(BENCH_DB, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
+    args = parse_args(parser)
+    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
         sys.exit(
-            f"{BENCH_DB} has no ledger: run bench/bench_backfill.py --orders 1000000 --customers 100000 first"
+            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
+            "--customers 100000 first"
         )
-    subprocess.run(["dropdb", "--if-exists", PROFILES_DB], check=True)
-    subprocess.run(["createdb", "-T", BENCH_DB, PROFILES_DB], check=True)
-    odoo_bin = [sys.executable, f"{config['root_path']}/../odoo-bin", "-c", args.config, "--stop-after-init"]
-    subprocess.run([*odoo_bin, "-d", PROFILES_DB, "-u", "pos_customer_ledger"], check=True)
-    registry = Registry(PROFILES_DB)
+    copy_database(args.db.backfill, args.db.profiles)
+    run_odoo(args.config, args.db.profiles, "-u", "pos_customer_ledger")
+    registry = Registry(args.db.profiles)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         [(entries, lines, customers)] = env.execute_query(

@@ -20,6 +20,7 @@ class BenchDatabases:
         self.ledger = f"{prefix}sync_ledger"  # the same with pos_customer_ledger
         self.backfill = f"{prefix}backfill"  # a copy of ledger with generated history
         self.accounting = f"{prefix}accounting"  # a copy of backfill with booked receivables
+        self.profiles = f"{prefix}profiles"  # a copy of backfill for the profile rebuild
 
 
 def db_prefix(value):
