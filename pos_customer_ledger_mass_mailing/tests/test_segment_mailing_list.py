@@ -9,9 +9,9 @@ from odoo.addons.pos_customer_ledger.tests.common import LedgerTestCommon
 
 @tagged("post_install", "-at_install")
 class TestSegmentMailingList(LedgerTestCommon):
-    def sync_days_ago(self, customer, days_ago):
+    def sync_at(self, customer, date_order):
         data = self.create_ui_order_data([(self.product, 1)], customer=customer, payments=[(self.cash_pm1, 10.70)])
-        data["date_order"] = fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=days_ago))
+        data["date_order"] = fields.Datetime.to_string(date_order)
         self.env["pos.order"].sync_from_ui([data])
 
     def test_segment_becomes_a_mailing_list(self):
@@ -24,8 +24,10 @@ class TestSegmentMailingList(LedgerTestCommon):
         )
         # Bob already is an Email Marketing contact, who opted out of a list
         bob_contact = self.env["mailing.contact"].create({"name": "Bob", "email": "bob@example.com"})
+        # the same sale at the same moment: equal scores, all of them the lowest
+        long_ago = fields.Datetime.now().replace(microsecond=0) - timedelta(days=300)
         for customer in loyal_buyers:
-            self.sync_days_ago(customer, 300)
+            self.sync_at(customer, long_ago)
         self.env.ref("pos_customer_ledger.ir_cron_recompute_profiles").method_direct_trigger()
         self.assertEqual(set(loyal_buyers.mapped("rfm_segment")), {"hibernating"})
 
