@@ -33,6 +33,14 @@
     "demo": [
         "demo/pos_customer_ledger_demo.xml",
     ],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "pos_customer_ledger/static/src/ledger_card/**/*",
+        ],
+        "web.assets_tests": [
+            "pos_customer_ledger/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }
