@@ -16,6 +16,8 @@ DEMO_DB=${DEMO_DB:-pos_ledger_demo}
 TEST_DB=${TEST_DB:-pos_ledger_test}
 HTTP_PORT=${HTTP_PORT:-8069}
 MODULE=pos_customer_ledger
+# optional bridges, installed and tested with the addon
+BRIDGES=(pos_customer_ledger_mass_mailing)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -206,13 +208,13 @@ cmd_test() {
     setup
     say "Recreating test database $TEST_DB"
     dropdb --if-exists "$TEST_DB"
-    odoo -d "$TEST_DB" -i "$MODULE" --stop-after-init
+    odoo -d "$TEST_DB" -i "$(IFS=,; echo "$MODULE,${BRIDGES[*]}")" --stop-after-init
     check_upgrade_uninstall
     say "Running the test suite"
     cd "$ROOT"
     # -rs: every skipped test is listed with its reason
     exec "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-database="$TEST_DB" --odoo-config="$CONF" \
-        "$MODULE/tests" "$@"
+        "$MODULE/tests" "${BRIDGES[@]/%//tests}" "$@"
 }
 
 cmd_bench() {
@@ -222,31 +224,38 @@ cmd_bench() {
         local script=$1; shift
         "$VENV/bin/python" "$script" --config "$CONF" "$@"
     else
-        for script in bench/*.py; do
+        for script in bench/bench_*.py; do
             say "Benchmark $script"
             "$VENV/bin/python" "$script" --config "$CONF"
         done
     fi
 }
 
-# Refresh i18n/<module>.pot from a database with the module installed and merge
-# it into zh_CN.po: new terms arrive untranslated, stale ones are dropped.
+# Refresh each addon's i18n/<module>.pot from a database with the addons
+# installed and merge it into zh_CN.po: new terms arrive untranslated, stale ones
+# are dropped.
 cmd_i18n() {
     setup
-    local db=${1:-$TEST_DB} dir="$ROOT/$MODULE/i18n"
+    local db=${1:-$TEST_DB} module dir
     module_installed "$db" || die "Database $db has no $MODULE installed; run ./dev.sh test first."
-    odoo -d "$db" -u "$MODULE" --stop-after-init
-    odoo -d "$db" --i18n-export="$dir/$MODULE.pot" --modules="$MODULE"
-    "$VENV/bin/python" - "$dir/$MODULE.pot" "$dir/zh_CN.po" <<'EOF'
+    odoo -d "$db" -i "$(IFS=,; echo "${BRIDGES[*]}")" -u "$MODULE" --stop-after-init
+    for module in "$MODULE" "${BRIDGES[@]}"; do
+        dir="$ROOT/$module/i18n"
+        mkdir -p "$dir"
+        odoo -d "$db" --i18n-export="$dir/$module.pot" --modules="$module"
+        [ -f "$dir/zh_CN.po" ] || cp "$dir/$module.pot" "$dir/zh_CN.po"
+        "$VENV/bin/python" - "$dir/$module.pot" "$dir/zh_CN.po" <<'EOF'
 import sys
 import polib
 pot, po = polib.pofile(sys.argv[1]), polib.pofile(sys.argv[2])
+po.metadata["Language"] = "zh_CN"
 po.merge(pot)
 po[:] = [entry for entry in po if not entry.obsolete]
 po.save()
 missing = [entry.msgid for entry in po if not entry.msgstr]
-print(f"{len(missing)} untranslated terms in zh_CN.po", *missing, sep="\n")
+print(f"{sys.argv[2]}: {len(missing)} untranslated terms", *missing, sep="\n")
 EOF
+    done
 }
 
 case "${1:-}" in

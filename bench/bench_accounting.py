@@ -13,20 +13,15 @@ fifth of those items by half with bank payments, then times:
     ./dev.sh bench bench/bench_accounting.py
 """
 
-import argparse
-import subprocess
 import sys
 import time
 
-from bench_backfill import BENCH_DB
-from bench_pos_sync import psql
+from common import bench_parser, copy_database, parse_args, psql, run_odoo
 
 import odoo
 from odoo import api
 from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
-
-ACCOUNTING_DB = "bench_accounting"
+from odoo.tools import SQL
 
 
 def book_receivables(env):
@@ -129,21 +124,15 @@ def timed(label, func, runs=3):
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--config", required=True)
-    args = parser.parse_args()
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    if psql(BENCH_DB, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
+    args = parse_args(bench_parser(__doc__))
+    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
         sys.exit(
-            f"{BENCH_DB} has no ledger: run bench/bench_backfill.py --orders 1000000 --customers 100000 first"
+            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
+            "--customers 100000 first"
         )
-    subprocess.run(["dropdb", "--if-exists", ACCOUNTING_DB], check=True)
-    subprocess.run(["createdb", "-T", BENCH_DB, ACCOUNTING_DB], check=True)
-    odoo_bin = [sys.executable, f"{config['root_path']}/../odoo-bin", "-c", args.config, "--stop-after-init"]
-    subprocess.run([*odoo_bin, "-d", ACCOUNTING_DB, "-u", "pos_customer_ledger"], check=True)
-    registry = Registry(ACCOUNTING_DB)
+    copy_database(args.db.backfill, args.db.accounting)
+    run_odoo(args.config, args.db.accounting, "-u", "pos_customer_ledger")
+    registry = Registry(args.db.accounting)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         Entry = env["pos.customer.ledger.entry"]

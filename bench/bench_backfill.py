@@ -11,19 +11,15 @@ for M customers directly in SQL, then times in one run:
     ./dev.sh bench bench/bench_backfill.py --orders 100000 --customers 20000
 """
 
-import argparse
 import resource
-import subprocess
 import time
 
-from bench_pos_sync import LEDGER_DB, ensure_databases
+from common import bench_parser, copy_database, ensure_databases, parse_args
 
 import odoo
 from odoo import api
 from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
-
-BENCH_DB = "bench_backfill"
+from odoo.tools import SQL
 
 
 def max_rss_mb():
@@ -115,10 +111,7 @@ def bare_insert(env, orders):
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--config", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--orders", type=int, default=100000)
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument(
@@ -126,13 +119,11 @@ def main():
         action="store_true",
         help="reuse the generated orders of the last run that left them unposted",
     )
-    args = parser.parse_args()
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    ensure_databases(args.config)
+    args = parse_args(parser)
+    ensure_databases(args)
     if not args.reuse:
-        subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
-        subprocess.run(["createdb", "-T", LEDGER_DB, BENCH_DB], check=True)
-    registry = Registry(BENCH_DB)
+        copy_database(args.db.ledger, args.db.backfill)
+    registry = Registry(args.db.backfill)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.ref("base.main_company")

@@ -9,40 +9,15 @@ machine noise hits both alike. Prints ms per order and the ratio.
     ./dev.sh bench bench/bench_pos_sync.py [--orders 500] [--rounds 10]
 """
 
-import argparse
 import statistics
-import subprocess
-import sys
 import time
 import uuid
+
+from common import bench_parser, ensure_databases, parse_args
 
 import odoo
 from odoo import api, fields
 from odoo.modules.registry import Registry
-from odoo.tools import config
-
-BASE_DB = "bench_sync_base"
-LEDGER_DB = "bench_sync_ledger"
-
-
-def psql(db, query):
-    return subprocess.run(
-        ["psql", "-X", "-Atq", "-d", db, "-c", query], capture_output=True, text=True, check=False
-    ).stdout.strip()
-
-
-def ensure_databases(conf):
-    odoo_bin = [sys.executable, f"{config['root_path']}/../odoo-bin", "-c", conf, "--stop-after-init"]
-    installed = "select state from ir_module_module where name = '%s'"
-    if psql(BASE_DB, installed % "point_of_sale") != "installed":
-        subprocess.run(["dropdb", "--if-exists", BASE_DB], check=True)
-        subprocess.run([*odoo_bin, "-d", BASE_DB, "-i", "point_of_sale"], check=True)
-    if psql(LEDGER_DB, installed % "pos_customer_ledger") != "installed":
-        subprocess.run(["dropdb", "--if-exists", LEDGER_DB], check=True)
-        subprocess.run(["createdb", "-T", BASE_DB, LEDGER_DB], check=True)
-        subprocess.run([*odoo_bin, "-d", LEDGER_DB, "-i", "pos_customer_ledger"], check=True)
-    else:  # a database left by older code
-        subprocess.run([*odoo_bin, "-d", LEDGER_DB, "-u", "pos_customer_ledger"], check=True)
 
 
 class Till:
@@ -162,16 +137,12 @@ class Stopwatch:
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--config", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
-    config.parse_config(["-c", args.config, "--log-level=warn"])
-    ensure_databases(args.config)
-    tills = {"without ledger": Till(BASE_DB), "with ledger": Till(LEDGER_DB)}
+    args = parse_args(parser)
+    ensure_databases(args)
+    tills = {"without ledger": Till(args.db.base), "with ledger": Till(args.db.ledger)}
     for till in tills.values():  # warm caches and code paths
         till.sync(10, 0)
     from odoo.addons.pos_customer_ledger.models.pos_customer_preference import (  # noqa: PLC0415 - needs the addons path

@@ -24,23 +24,27 @@
         "wizards/ledger_opening_import_wizard_views.xml",
         "report/pos_customer_ledger_aging_views.xml",
         "wizards/ledger_aging_wizard_views.xml",
+        "wizards/ledger_promotion_wizard_views.xml",
+        "wizards/ledger_segment_export_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "report/customer_statement_report.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",
     ],
-    "demo": [
-        "demo/pos_customer_ledger_demo.xml",
-    ],
     "assets": {
         "point_of_sale._assets_pos": [
+            "pos_customer_ledger/static/src/settle_dues/**/*",
             "pos_customer_ledger/static/src/ledger_card/**/*",
         ],
         "web.assets_tests": [
             "pos_customer_ledger/static/tests/tours/**/*",
         ],
     },
+    "demo": [
+        "demo/pos_customer_ledger_demo.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -2,10 +2,12 @@ from . import account_partial_reconcile
 from . import pos_config
 from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing
+from . import pos_customer_ledger_download_mixin
 from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_preference
 from . import pos_customer_preference_tag
+from . import pos_customer_segment_history
 from . import pos_order
 from . import pos_session
 from . import res_company

@@ -63,6 +63,17 @@ class PosCustomerLedgerChain(models.Model):
             rows = self.env.execute_query(query)
         return rows[0]
 
+    def _lock_heads(self, company_ids=None):
+        """Hold off postings (of ``company_ids`` or all companies) until the
+        transaction ends, for rebuilds that postings also update."""
+        company_filter = SQL("company_id = ANY(%s)", list(company_ids)) if company_ids else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                "SELECT id FROM pos_customer_ledger_chain WHERE %s ORDER BY company_id FOR UPDATE",
+                company_filter,
+            )
+        )
+
     def _advance_sql(self, company_id, sequence, entry_hash):
         """SQL CTE body moving the locked head to the new entry; yields ``company_id``.
 

@@ -80,6 +80,14 @@ ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 MANUAL_KINDS = ("adjustment", "opening")
 
 
+def pos_order_kind(has_lines, refunded_order_id, amount_total, amount_due):
+    """Kind of a POS order's entry. An order without products that lowers the
+    customer's dues is a settlement of dues taken at the till."""
+    if not has_lines and amount_due < 0:
+        return "payment"
+    return "refund" if refunded_order_id or amount_total < 0 else "sale"
+
+
 class PosCustomerLedgerEntry(models.Model):
     _name = "pos.customer.ledger.entry"
     _description = "Customer Ledger Entry"
@@ -722,7 +730,8 @@ class PosCustomerLedgerEntry(models.Model):
                        (SELECT MIN(refunded.order_id)
                           FROM pos_order_line line
                           JOIN pos_order_line refunded ON refunded.id = line.refunded_orderline_id
-                         WHERE line.order_id = batch.id) AS refunded_order_id
+                         WHERE line.order_id = batch.id) AS refunded_order_id,
+                       EXISTS (SELECT 1 FROM pos_order_line line WHERE line.order_id = batch.id) AS has_lines
                   FROM batch
                   JOIN res_partner partner ON partner.id = batch.partner_id
                   JOIN pos_session session ON session.id = batch.session_id
@@ -748,11 +757,12 @@ class PosCustomerLedgerEntry(models.Model):
         rounding = company_currency.rounding
         amount_total = float_round(order["amount_total"], precision_rounding=rounding)
         amount_tax = float_round(order["amount_tax"], precision_rounding=rounding)
+        amount_due = float_round(order["amount_due"], precision_rounding=rounding)
         return {
             "company_id": order["company_id"],
             "partner_id": order["commercial_partner_id"],
             "date": order["date_order"],
-            "kind": "refund" if order["refunded_order_id"] or amount_total < 0 else "sale",
+            "kind": pos_order_kind(order["has_lines"], order["refunded_order_id"], amount_total, amount_due),
             "pos_order_id": order["id"],
             "refunded_order_id": order["refunded_order_id"],
             "session_id": order["session_id"],
@@ -761,7 +771,7 @@ class PosCustomerLedgerEntry(models.Model):
             "amount_untaxed": float_round(amount_total - amount_tax, precision_rounding=rounding),
             "amount_tax": amount_tax,
             "amount_total": amount_total,
-            "amount_due": float_round(order["amount_due"], precision_rounding=rounding),
+            "amount_due": amount_due,
             "move_id": order["account_move"],
             "receivable_line_id": None,
             "note": None,

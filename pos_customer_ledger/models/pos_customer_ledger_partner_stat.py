@@ -1,3 +1,6 @@
+import pytz
+from psycopg2.extras import Json
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -28,6 +31,16 @@ class PosCustomerLedgerPartnerStat(models.Model):
     avg_basket = fields.Monetary(string="Average Basket", compute="_compute_avg_basket")
     first_date = fields.Datetime(string="First Visit", readonly=True)
     last_date = fields.Datetime(string="Last Visit", readonly=True, index=True)
+    # visit profile: a visit is a day with a sale, in the company's time zone
+    visit_count = fields.Integer(string="Visits", readonly=True)
+    last_visit_day = fields.Date(readonly=True)
+    interval_sum = fields.Float(readonly=True, help="Days between the first and the last visit.")
+    interval_sq_sum = fields.Float(readonly=True, help="Sum of the squared days between visits.")
+    hour_counts = fields.Json(readonly=True, help="Sales per local hour of the day: 24 counters from midnight.")
+    weekday_counts = fields.Json(readonly=True, help="Sales per weekday: 7 counters from Monday.")
+    payment_method_counts = fields.Json(
+        readonly=True, help="Payments of the customer's sales per payment method."
+    )
     statement_sent_date = fields.Date(
         string="Statement Emailed On",
         readonly=True,
@@ -49,32 +62,98 @@ class PosCustomerLedgerPartnerStat(models.Model):
 
     @api.model
     def _apply_entry_sql(self, vals):
-        """SQL CTE body adding one entry to its customer's totals.
+        """SQL CTE body adding one entry to its customer's totals and, for a
+        sale, to their visit profile.
 
         Runs in the posting statement after the ``chain`` CTE, and only if the
-        chain moved.
+        chain moved. A sale dated before the customer's last visit (a till that
+        syncs late) leaves the visit intervals to the nightly recompute.
         """
         is_visit = vals["kind"] in VISIT_KINDS
+        is_sale = vals["kind"] == "sale"
+        totals = SQL(
+            """
+            balance = stat.balance + EXCLUDED.balance,
+            order_count = stat.order_count + EXCLUDED.order_count,
+            total_spent = stat.total_spent + EXCLUDED.total_spent,
+            first_date = LEAST(stat.first_date, EXCLUDED.first_date),
+            last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
+            """
+        )
+        hours, weekdays, methods, day = [0] * 24, [0] * 7, SQL("'{}'::jsonb"), None
+        if is_sale:
+            local = self._local_datetime(vals["company_id"], fields.Datetime.to_datetime(vals["date"]))
+            day = local.date()
+            hours[local.hour] = weekdays[local.weekday()] = 1
+            methods = SQL(
+                """COALESCE((SELECT jsonb_object_agg(method, n) FROM (
+                                SELECT payment_method_id::text AS method, COUNT(*) AS n FROM pos_payment
+                                 WHERE pos_order_id = %s GROUP BY payment_method_id) per_method), '{}'::jsonb)""",
+                vals.get("pos_order_id"),
+            )
+            totals = SQL(
+                """%(totals)s,
+                visit_count = COALESCE(stat.visit_count, 0)
+                    + (EXCLUDED.last_visit_day > COALESCE(stat.last_visit_day, '-infinity'))::int,
+                interval_sum = COALESCE(stat.interval_sum, 0) + CASE WHEN EXCLUDED.last_visit_day > stat.last_visit_day
+                    THEN EXCLUDED.last_visit_day - stat.last_visit_day ELSE 0 END,
+                interval_sq_sum = COALESCE(stat.interval_sq_sum, 0)
+                    + CASE WHEN EXCLUDED.last_visit_day > stat.last_visit_day
+                    THEN (EXCLUDED.last_visit_day - stat.last_visit_day) ^ 2 ELSE 0 END,
+                last_visit_day = GREATEST(stat.last_visit_day, EXCLUDED.last_visit_day),
+                hour_counts = %(add_hour)s,
+                weekday_counts = %(add_weekday)s,
+                payment_method_counts = COALESCE(stat.payment_method_counts, '{}'::jsonb) || COALESCE((
+                    SELECT jsonb_object_agg(key, COALESCE((stat.payment_method_counts ->> key)::int, 0) + value::int)
+                      FROM jsonb_each_text(EXCLUDED.payment_method_counts)), '{}'::jsonb)
+                """,
+                totals=totals,
+                add_hour=self._count_in_slot_sql("hour_counts", local.hour, 24),
+                add_weekday=self._count_in_slot_sql("weekday_counts", local.weekday(), 7),
+            )
         return SQL(
             """
             INSERT INTO pos_customer_ledger_partner_stat AS stat
-                (partner_id, company_id, balance, order_count, total_spent, first_date, last_date)
+                (partner_id, company_id, balance, order_count, total_spent, first_date, last_date,
+                 visit_count, last_visit_day, interval_sum, interval_sq_sum,
+                 hour_counts, weekday_counts, payment_method_counts)
             SELECT %(partner)s, chain.company_id, %(due)s, %(orders)s, %(spent)s,
-                   %(visit)s::timestamp, %(visit)s::timestamp
+                   %(visit)s::timestamp, %(visit)s::timestamp,
+                   %(orders)s, %(day)s::date, 0, 0, %(hours)s, %(weekdays)s, %(methods)s
               FROM chain
-            ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                balance = stat.balance + EXCLUDED.balance,
-                order_count = stat.order_count + EXCLUDED.order_count,
-                total_spent = stat.total_spent + EXCLUDED.total_spent,
-                first_date = LEAST(stat.first_date, EXCLUDED.first_date),
-                last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
+            ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
             """,
             partner=vals["partner_id"],
             due=vals.get("amount_due") or 0.0,
-            orders=1 if vals["kind"] == "sale" else 0,
+            orders=1 if is_sale else 0,
             spent=(vals.get("amount_total") or 0.0) if is_visit else 0.0,
             visit=vals["date"] if is_visit else None,
+            day=day,
+            hours=Json(hours),
+            weekdays=Json(weekdays),
+            methods=methods,
+            updates=totals,
         )
+
+    @api.model
+    def _count_in_slot_sql(self, column, slot, size):
+        """``column`` (a JSON array of ``size`` counters) plus one in ``slot``."""
+        counters = SQL(
+            "CASE WHEN jsonb_typeof(stat.%(column)s) = 'array' THEN stat.%(column)s ELSE %(zeros)s END",
+            column=SQL.identifier(column),
+            zeros=Json([0] * size),
+        )
+        return SQL(
+            "jsonb_set(%(counters)s, %(path)s, to_jsonb((%(counters)s ->> %(slot)s)::int + 1))",
+            counters=counters,
+            path=[str(slot)],
+            slot=slot,
+        )
+
+    @api.model
+    def _local_datetime(self, company_id, utc_datetime):
+        tz = self.env["res.company"].browse(company_id).partner_id.tz or "UTC"
+        return pytz.utc.localize(utc_datetime).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
 
     @api.model
     def _recompute_from_entries(self, company_ids=None):
@@ -110,6 +189,102 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 """,
                 visits=list(VISIT_KINDS),
                 company_filter=company_filter,
+            )
+        )
+        self.invalidate_model(flush=False)
+
+    @api.model
+    def _recompute_visit_profiles(self, partner_ids=None):
+        """Rebuild the visit profile columns from the sales in the ledger: the
+        profiles are computed into a temporary table first (a plain query, which
+        PostgreSQL may run in parallel, unlike an UPDATE), then only the rows
+        that differ are written."""
+        self.env["pos.customer.ledger.entry"].flush_model()
+        self.flush_model()
+        entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        self.env.cr.execute("DROP TABLE IF EXISTS pos_customer_ledger_visit_profile")
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE pos_customer_ledger_visit_profile ON COMMIT DROP AS
+                WITH sales AS MATERIALIZED (
+                    SELECT partner_id, company_id, local::date AS day, extract(hour FROM local)::int AS hour
+                      FROM (SELECT entry.partner_id, entry.company_id,
+                                   entry.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
+                                   AS local
+                              FROM pos_customer_ledger_entry entry
+                              JOIN res_company company ON company.id = entry.company_id
+                              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+                             WHERE entry.kind = 'sale' AND %(entry_filter)s) local_sales
+                ), days AS (
+                    SELECT partner_id, company_id, day, n, extract(isodow FROM day)::int AS weekday,
+                           day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
+                      FROM (SELECT partner_id, company_id, day, COUNT(*) AS n
+                              FROM sales GROUP BY partner_id, company_id, day) per_day
+                ), visits AS (
+                    SELECT partner_id, company_id, COUNT(*) AS visit_count, MAX(day) AS last_visit_day,
+                           COALESCE(SUM(gap), 0)::float AS interval_sum,
+                           COALESCE(SUM(gap ^ 2), 0)::float AS interval_sq_sum,
+                           %(weekday_counts)s AS weekdays
+                      FROM days GROUP BY partner_id, company_id
+                ), hours AS (
+                    SELECT partner_id, company_id, %(hour_counts)s AS hours
+                      FROM sales GROUP BY partner_id, company_id
+                ), method_counts AS (
+                    SELECT partner_id, company_id, jsonb_object_agg(method, n) AS methods
+                      FROM (SELECT entry.partner_id, entry.company_id, payment.payment_method_id::text AS method,
+                                   COUNT(*) AS n
+                              FROM pos_customer_ledger_entry entry
+                              JOIN pos_payment payment ON payment.pos_order_id = entry.pos_order_id
+                             WHERE entry.kind = 'sale' AND %(entry_filter)s
+                             GROUP BY 1, 2, 3) per_method
+                     GROUP BY partner_id, company_id
+                )
+                    SELECT target.id, COALESCE(visits.visit_count, 0) AS visit_count, visits.last_visit_day,
+                           COALESCE(visits.interval_sum, 0) AS interval_sum,
+                           COALESCE(visits.interval_sq_sum, 0) AS interval_sq_sum,
+                           COALESCE(to_jsonb(hours.hours), %(no_hours)s) AS hour_counts,
+                           COALESCE(to_jsonb(visits.weekdays), %(no_weekdays)s) AS weekday_counts,
+                           COALESCE(method_counts.methods, '{}'::jsonb) AS payment_method_counts
+                      FROM pos_customer_ledger_partner_stat target
+                      LEFT JOIN visits USING (partner_id, company_id)
+                      LEFT JOIN hours USING (partner_id, company_id)
+                      LEFT JOIN method_counts USING (partner_id, company_id)
+                     WHERE %(target_filter)s
+                """,
+                entry_filter=entry_filter,
+                hour_counts=SQL(
+                    "ARRAY[%s]::int[]", SQL(", ").join(SQL("COUNT(*) FILTER (WHERE hour = %s)", h) for h in range(24))
+                ),
+                weekday_counts=SQL(
+                    "ARRAY[%s]::int[]",
+                    SQL(", ").join(SQL("COALESCE(SUM(n) FILTER (WHERE weekday = %s), 0)", d + 1) for d in range(7)),
+                ),
+                no_hours=Json([0] * 24),
+                no_weekdays=Json([0] * 7),
+                target_filter=SQL("target.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE"),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE pos_customer_ledger_partner_stat stat
+                   SET visit_count = profiles.visit_count,
+                       last_visit_day = profiles.last_visit_day,
+                       interval_sum = profiles.interval_sum,
+                       interval_sq_sum = profiles.interval_sq_sum,
+                       hour_counts = profiles.hour_counts,
+                       weekday_counts = profiles.weekday_counts,
+                       payment_method_counts = profiles.payment_method_counts
+                  FROM pos_customer_ledger_visit_profile profiles
+                 WHERE stat.id = profiles.id
+                   AND (stat.visit_count, stat.last_visit_day, stat.interval_sum, stat.interval_sq_sum,
+                        stat.hour_counts, stat.weekday_counts, stat.payment_method_counts)
+                       IS DISTINCT FROM
+                       (profiles.visit_count, profiles.last_visit_day, profiles.interval_sum,
+                        profiles.interval_sq_sum, profiles.hour_counts, profiles.weekday_counts,
+                        profiles.payment_method_counts)
+                """
             )
         )
         self.invalidate_model(flush=False)

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, index_exists
 
 PREFERENCE_KINDS = ("sale", "refund")
+APPLY_FUNCTION = "pos_customer_ledger_apply_preferences"
 # products and categories are ranked apart; ties fall to the lower id of the product or category
 RANK_SQL = SQL(
     "row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL "
@@ -67,7 +68,22 @@ class PosCustomerPreference(models.Model):
                     "(partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))"
                 )
             )
+        self._create_apply_function()
         return res
+
+    def _create_apply_function(self):
+        """Wrap the posting's preference update in a PL/pgSQL function with a
+        generic plan, which PostgreSQL keeps for the session: planning the
+        statement cost more than running it, on every till sync."""
+        body = self._apply_sql(SQL("entry.id = ANY(entry_ids)"))
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE FUNCTION %s(entry_ids integer[]) RETURNS void LANGUAGE plpgsql "
+                "SET plan_cache_mode = force_generic_plan AS %s",
+                SQL.identifier(APPLY_FUNCTION),
+                f"BEGIN {self.env.cr.mogrify(body.code, body.params).decode()}; END",
+            )
+        )
 
     @api.model
     def _lines_sql(self, entry_filter):
@@ -99,95 +115,109 @@ class PosCustomerPreference(models.Model):
         if not entries:
             return
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
+        self.env.execute_query(SQL("SELECT %s(%s)", SQL.identifier(APPLY_FUNCTION), entries.ids))
+        self.invalidate_model()
+
+    @api.model
+    def _apply_sql(self, entry_filter):
+        return SQL(
+            """
+            WITH lines AS (%(lines)s),
+            increments AS (
+                SELECT partner_id, company_id, product_id, NULL::int AS categ_id, qty, amount, last_date
+                  FROM lines
+                UNION ALL
+                SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
+                  FROM lines WHERE categ_id IS NOT NULL
+                 GROUP BY partner_id, company_id, categ_id
+            ), existing AS (
+                SELECT pref.partner_id, pref.company_id, pref.product_id, pref.categ_id,
+                       pref.qty, pref.amount, pref.last_date
+                  FROM pos_customer_preference pref
+                 WHERE (pref.partner_id, pref.company_id) IN (SELECT partner_id, company_id FROM lines)
+            ), merged AS (
+                SELECT COALESCE(new.partner_id, old.partner_id) AS partner_id,
+                       COALESCE(new.company_id, old.company_id) AS company_id,
+                       COALESCE(new.product_id, old.product_id) AS product_id,
+                       COALESCE(new.categ_id, old.categ_id) AS categ_id,
+                       COALESCE(old.qty, 0) + COALESCE(new.qty, 0) AS qty,
+                       COALESCE(old.amount, 0) + COALESCE(new.amount, 0) AS amount,
+                       GREATEST(old.last_date, new.last_date) AS last_date
+                  FROM existing old
+                  FULL JOIN increments new
+                    ON new.partner_id = old.partner_id AND new.company_id = old.company_id
+                   AND COALESCE(new.product_id, 0) = COALESCE(old.product_id, 0)
+                   AND COALESCE(new.categ_id, 0) = COALESCE(old.categ_id, 0)
+            )
+            INSERT INTO pos_customer_preference AS pref
+                (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
+            SELECT *, %(rank)s, %(amount_rank)s FROM merged
+            ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
+            DO UPDATE SET
+                qty = EXCLUDED.qty,
+                amount = EXCLUDED.amount,
+                last_date = EXCLUDED.last_date,
+                rank = EXCLUDED.rank,
+                amount_rank = EXCLUDED.amount_rank
+            """,
+            lines=self._lines_sql(entry_filter),
+            rank=RANK_SQL,
+            amount_rank=AMOUNT_RANK_SQL,
+        )
+
+    @api.model
+    def _recompute(self, partner_ids=None):
+        """Rebuild the preferences from the ledger in one statement that writes
+        only what differs: a nightly run after a day of postings touches few rows."""
+        self.env["pos.customer.ledger.entry"].flush_model()
+        self.flush_model()
+        pref_filter = SQL("pref.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
         self.env.execute_query(
             SQL(
                 """
                 WITH lines AS (%(lines)s),
-                increments AS (
-                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id, qty, amount, last_date
-                      FROM lines
+                totals AS (
+                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id,
+                           SUM(qty) AS qty, SUM(amount) AS amount, MAX(last_date) AS last_date
+                      FROM lines GROUP BY partner_id, company_id, product_id
                     UNION ALL
                     SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
-                      FROM lines WHERE categ_id IS NOT NULL
-                     GROUP BY partner_id, company_id, categ_id
-                ), existing AS (
-                    SELECT pref.partner_id, pref.company_id, pref.product_id, pref.categ_id,
-                           pref.qty, pref.amount, pref.last_date
-                      FROM pos_customer_preference pref
-                     WHERE (pref.partner_id, pref.company_id) IN (SELECT partner_id, company_id FROM lines)
-                ), merged AS (
-                    SELECT COALESCE(new.partner_id, old.partner_id) AS partner_id,
-                           COALESCE(new.company_id, old.company_id) AS company_id,
-                           COALESCE(new.product_id, old.product_id) AS product_id,
-                           COALESCE(new.categ_id, old.categ_id) AS categ_id,
-                           COALESCE(old.qty, 0) + COALESCE(new.qty, 0) AS qty,
-                           COALESCE(old.amount, 0) + COALESCE(new.amount, 0) AS amount,
-                           GREATEST(old.last_date, new.last_date) AS last_date
-                      FROM existing old
-                      FULL JOIN increments new
-                        ON new.partner_id = old.partner_id AND new.company_id = old.company_id
-                       AND COALESCE(new.product_id, 0) = COALESCE(old.product_id, 0)
-                       AND COALESCE(new.categ_id, 0) = COALESCE(old.categ_id, 0)
+                      FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id
+                ), fresh AS MATERIALIZED (
+                    SELECT *, %(rank)s AS rank, %(amount_rank)s AS amount_rank FROM totals
+                ), updated AS (
+                    UPDATE pos_customer_preference pref
+                       SET qty = fresh.qty, amount = fresh.amount, last_date = fresh.last_date,
+                           rank = fresh.rank, amount_rank = fresh.amount_rank
+                      FROM fresh
+                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
+                       AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
+                       AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0)
+                       AND (pref.qty, pref.amount, pref.last_date, pref.rank, pref.amount_rank)
+                           IS DISTINCT FROM (fresh.qty, fresh.amount, fresh.last_date, fresh.rank, fresh.amount_rank)
+                ), deleted AS (
+                    DELETE FROM pos_customer_preference pref
+                     WHERE %(pref_filter)s AND NOT EXISTS (
+                        SELECT 1 FROM fresh
+                         WHERE fresh.partner_id = pref.partner_id AND fresh.company_id = pref.company_id
+                           AND COALESCE(fresh.product_id, 0) = COALESCE(pref.product_id, 0)
+                           AND COALESCE(fresh.categ_id, 0) = COALESCE(pref.categ_id, 0))
                 )
-                INSERT INTO pos_customer_preference AS pref
-                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
-                SELECT *, %(rank)s, %(amount_rank)s FROM merged
-                ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
-                DO UPDATE SET
-                    qty = EXCLUDED.qty,
-                    amount = EXCLUDED.amount,
-                    last_date = EXCLUDED.last_date,
-                    rank = EXCLUDED.rank,
-                    amount_rank = EXCLUDED.amount_rank
-                """,
-                lines=self._lines_sql(SQL("entry.id = ANY(%s)", entries.ids)),
-                rank=RANK_SQL,
-                amount_rank=AMOUNT_RANK_SQL,
-            )
-        )
-        self.invalidate_model()
-
-    @api.model
-    def _recompute(self, partner_ids=None):
-        """Rebuild the preferences from the ledger in a few set-based statements."""
-        self.env["pos.customer.ledger.entry"].flush_model()
-        pref_filter = SQL("partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
-        entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
-        self.env.execute_query(SQL("DELETE FROM pos_customer_preference WHERE %s", pref_filter))
-        self.env.execute_query(
-            SQL(
-                """
-                WITH lines AS (%(lines)s)
                 INSERT INTO pos_customer_preference
-                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date)
-                SELECT partner_id, company_id, product_id, NULL, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines GROUP BY partner_id, company_id, product_id
-                UNION ALL
-                SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id
+                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
+                SELECT partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank
+                  FROM fresh
+                 WHERE NOT EXISTS (
+                    SELECT 1 FROM pos_customer_preference pref
+                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
+                       AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
+                       AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0))
                 """,
                 lines=self._lines_sql(entry_filter),
-            )
-        )
-        self._rank(pref_filter)
-
-    @api.model
-    def _rank(self, pref_filter):
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE pos_customer_preference pref SET rank = ranked.rank, amount_rank = ranked.amount_rank
-                  FROM (
-                    SELECT id, %s AS rank, %s AS amount_rank
-                      FROM pos_customer_preference WHERE %s
-                  ) ranked
-                 WHERE pref.id = ranked.id
-                   AND (pref.rank IS DISTINCT FROM ranked.rank
-                        OR pref.amount_rank IS DISTINCT FROM ranked.amount_rank)
-                """,
-                RANK_SQL,
-                AMOUNT_RANK_SQL,
-                pref_filter,
+                rank=RANK_SQL,
+                amount_rank=AMOUNT_RANK_SQL,
+                pref_filter=pref_filter,
             )
         )
         self.invalidate_model()

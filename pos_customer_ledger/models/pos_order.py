@@ -1,5 +1,8 @@
 from odoo import models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, create_index
+
+from .pos_customer_ledger_entry import pos_order_kind
 
 LEDGER_STATES = ("paid", "done", "invoiced")
 
@@ -7,18 +10,72 @@ LEDGER_STATES = ("paid", "done", "invoiced")
 class PosOrder(models.Model):
     _inherit = "pos.order"
 
+    def init(self):
+        super().init()
+        # the promotion report filters a company's or a pricelist's orders by
+        # date, and finds each customer's first and next orders
+        for name, columns, where in (
+            ("pos_order_company_date_order_idx", ["company_id", "date_order"], ""),
+            ("pos_order_pricelist_date_order_idx", ["pricelist_id", "date_order"], ""),
+            ("pos_order_partner_date_order_idx", ["partner_id", "date_order"], "partner_id IS NOT NULL"),
+        ):
+            create_index(self.env.cr, name, self._table, columns, where=where)
+
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
         self._ledger_post()
         return res
 
     def _process_saved_order(self, draft):
+        if not draft:
+            self._ledger_check_settlement()
         res = super()._process_saved_order(draft)
         # The parent swallows errors raised in action_pos_order_paid; posting
         # again here is a no-op when that worked and raises when it did not.
         if not draft:
             self._ledger_post()
         return res
+
+    def _ledger_check_settlement(self):
+        """Refuse a settlement of dues (an order without products paid partly on
+        the customer account) that cannot be taken; the whole sync is then
+        rolled back, so nothing of it is written."""
+        self.ensure_one()
+        if self.lines:
+            return
+        customer_account = self.payment_ids.filtered(
+            lambda payment: payment.payment_method_id.type == "pay_later"
+        )
+        if not customer_account:
+            return
+        _ = self.env._
+        company = self.company_id
+        currency = company.currency_id
+        amount = -self.currency_id._convert(
+            sum(customer_account.mapped("amount")), currency, company, self.date_order, round=True
+        )
+        if not self.partner_id:
+            raise UserError(_("Select the customer whose dues are settled."))
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(_("The amount to settle must be positive."))
+        if not all(customer_account.payment_method_id.mapped("split_transactions")):
+            raise UserError(
+                _("Dues are settled on a customer account payment method, one that identifies the customer.")
+            )
+        if self.to_invoice:
+            raise UserError(_("A settlement of dues cannot be invoiced."))
+        partner = self.partner_id.commercial_partner_id
+        # the lock held until commit: two tills cannot both settle the same dues
+        owed = self.env["pos.customer.ledger.chain"].sudo()._lock_head(company.id, partner.id)[2]
+        if currency.compare_amounts(amount, owed) > 0:
+            raise UserError(
+                _(
+                    "%(customer)s owes %(owed)s; %(amount)s cannot be settled.",
+                    customer=partner.display_name,
+                    owed=currency.format(owed),
+                    amount=currency.format(amount),
+                )
+            )
 
     def _generate_pos_order_invoice(self):
         res = super()._generate_pos_order_invoice()
@@ -62,7 +119,8 @@ class PosOrder(models.Model):
         # bank journal, as in pos.payment.method._compute_type.
         self.payment_ids.flush_recordset(["amount", "payment_method_id"])
         self.partner_id.flush_recordset(["commercial_partner_id"])
-        [(commercial_partner_id, amount_due)] = self.env.execute_query(
+        self.env["pos.order.line"].flush_model(["order_id"])
+        [(commercial_partner_id, amount_due, has_lines)] = self.env.execute_query(
             SQL(
                 """
                 SELECT partner.commercial_partner_id,
@@ -72,7 +130,8 @@ class PosOrder(models.Model):
                           LEFT JOIN account_journal journal ON journal.id = method.journal_id
                          WHERE payment.pos_order_id = %(order)s
                            AND journal.type IS DISTINCT FROM 'cash'
-                           AND journal.type IS DISTINCT FROM 'bank')
+                           AND journal.type IS DISTINCT FROM 'bank'),
+                       EXISTS (SELECT 1 FROM pos_order_line line WHERE line.order_id = %(order)s)
                   FROM res_partner partner
                  WHERE partner.id = %(partner)s
                 """,
@@ -83,11 +142,12 @@ class PosOrder(models.Model):
         refunded_order = self.refunded_order_id[:1]
         amount_total = to_company(self.amount_total)
         amount_tax = to_company(self.amount_tax)
+        amount_due = to_company(amount_due)
         return {
             "company_id": company.id,
             "partner_id": commercial_partner_id,
             "date": self.date_order,
-            "kind": "refund" if refunded_order or self.amount_total < 0 else "sale",
+            "kind": pos_order_kind(has_lines, refunded_order.id, amount_total, amount_due),
             "pos_order_id": self.id,
             "refunded_order_id": refunded_order.id,
             "session_id": self.session_id.id,
@@ -96,6 +156,6 @@ class PosOrder(models.Model):
             "amount_untaxed": currency.round(amount_total - amount_tax),
             "amount_tax": amount_tax,
             "amount_total": amount_total,
-            "amount_due": to_company(amount_due),
+            "amount_due": amount_due,
             "move_id": self.account_move.id,
         }

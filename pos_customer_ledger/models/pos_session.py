@@ -10,7 +10,27 @@ class PosSession(models.Model):
         split_payments = list(data["split_receivables_pay_later"])
         lines = data["pay_later_move_lines"][len(data["combine_receivables_pay_later"]) :]
         line_by_order = {}
+        settlement_lines = self.env["account.move.line"]
         for payment, line in zip(split_payments, lines, strict=True):
             line_by_order.setdefault(payment.pos_order_id.id, line.id)
+            if not payment.pos_order_id.lines and line.balance < 0:
+                settlement_lines |= line
         self.env["pos.customer.ledger.entry"].sudo()._link_receivable_lines(line_by_order)
+        data["ledger_settlement_lines"] = settlement_lines
         return data
+
+    def _reconcile_account_move_lines(self, data):
+        data = super()._reconcile_account_move_lines(data)
+        self._ledger_reconcile_settlements(data.get("ledger_settlement_lines", self.env["account.move.line"]))
+        return data
+
+    def _ledger_reconcile_settlements(self, settlement_lines):
+        """Reconcile the dues settled at the till with the customer's open POS
+        receivables, oldest first. Both sides are POS items, so this posts no
+        ledger entry: the settlement order's own entry already lowered the dues."""
+        Entry = self.env["pos.customer.ledger.entry"].sudo()
+        for credit in settlement_lines.filtered(lambda line: line.account_id.reconcile):
+            for debit in Entry._open_dues_lines(credit.partner_id, credit.company_id, credit.account_id):
+                if credit.reconciled:
+                    break
+                (credit | debit).with_context(no_cash_basis=True).reconcile()

@@ -35,3 +35,14 @@ class ResCompany(models.Model):
         default="monthly",
         help="Empty means monthly.",
     )
+    ledger_rfm_window_days = fields.Integer(
+        string="RFM Window",
+        default=365,
+        help="Days of sales that count for the recency, frequency and monetary scores.",
+    )
+    ledger_churn_factor = fields.Float(
+        string="Churn Risk Factor",
+        default=2.0,
+        help="A customer is at risk of churning when their last visit is longer ago than this many "
+        "times their usual interval between visits.",
+    )

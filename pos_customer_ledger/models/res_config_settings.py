@@ -18,3 +18,5 @@ class ResConfigSettings(models.TransientModel):
     ledger_statement_interval = fields.Selection(
         related="company_id.ledger_statement_interval", readonly=False
     )
+    ledger_rfm_window_days = fields.Integer(related="company_id.ledger_rfm_window_days", readonly=False)
+    ledger_churn_factor = fields.Float(related="company_id.ledger_churn_factor", readonly=False)

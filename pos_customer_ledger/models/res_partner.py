@@ -1,9 +1,17 @@
+import io
+import math
 import operator as py_operator
+from datetime import timedelta
 
+import xlsxwriter
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .pos_customer_segment_history import RFM_SEGMENTS
 
 LEDGER_GROUP = "pos_customer_ledger.group_ledger_user"
 OPERATORS = {
@@ -16,6 +24,28 @@ OPERATORS = {
 }
 
 STATEMENT_MAIL_BATCH = 200
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
+# (segment, recency scores, frequency scores): the usual RFM map on R and F
+SEGMENT_RULES = [
+    ("champions", (5,), (4, 5)),
+    ("loyal", (3, 4), (4, 5)),
+    ("potential_loyalist", (4, 5), (2, 3)),
+    ("new", (5,), (1,)),
+    ("promising", (4,), (1,)),
+    ("need_attention", (3,), (3,)),
+    ("about_to_sleep", (3,), (1, 2)),
+    ("cant_lose", (1, 2), (5,)),
+    ("at_risk", (1, 2), (3, 4)),
+    ("hibernating", (1, 2), (1, 2)),
+]
 # rows of each list on the ledger card at the till
 POS_CARD_LIMIT = 5
 
@@ -73,6 +103,142 @@ class ResPartner(models.Model):
         groups=LEDGER_GROUP,
     )
 
+    # RFM: per company, written by the scoring run; stored for filters and group-bys
+    rfm_recency_score = fields.Integer(
+        string="Recency Score",
+        company_dependent=True,
+        readonly=True,
+        groups=LEDGER_GROUP,
+        help="1 to 5: how recently the customer bought, by quintile among the company's customers.",
+    )
+    rfm_frequency_score = fields.Integer(
+        string="Frequency Score",
+        company_dependent=True,
+        readonly=True,
+        groups=LEDGER_GROUP,
+        help="1 to 5: how often the customer bought in the scoring window, by quintile.",
+    )
+    rfm_monetary_score = fields.Integer(
+        string="Monetary Score",
+        company_dependent=True,
+        readonly=True,
+        groups=LEDGER_GROUP,
+        help="1 to 5: how much the customer spent in the scoring window, by quintile.",
+    )
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS,
+        string="Segment",
+        company_dependent=True,
+        readonly=True,
+        groups=LEDGER_GROUP,
+        help="Customer segment from the recency and frequency scores, recomputed nightly.",
+    )
+    ledger_segment_history_ids = fields.One2many(
+        "pos.customer.segment.history", "partner_id", string="Segment History", groups=LEDGER_GROUP
+    )
+    # visit profile in the current company
+    ledger_preferred_payment_method_id = fields.Many2one(
+        "pos.payment.method",
+        string="Preferred Payment Method",
+        compute="_compute_ledger_profile",
+        groups=LEDGER_GROUP,
+    )
+    ledger_preferred_weekday = fields.Selection(
+        WEEKDAYS, string="Preferred Weekday", compute="_compute_ledger_profile", groups=LEDGER_GROUP
+    )
+    ledger_preferred_hour = fields.Integer(
+        string="Preferred Hour",
+        compute="_compute_ledger_profile",
+        groups=LEDGER_GROUP,
+        help="Local hour of the day (0-23) at which the customer buys most often.",
+    )
+    ledger_visit_count = fields.Integer(
+        string="Visit Days", compute="_compute_ledger_profile", groups=LEDGER_GROUP
+    )
+    ledger_visit_interval = fields.Float(
+        string="Usual Interval (Days)",
+        compute="_compute_ledger_profile",
+        digits=(16, 1),
+        groups=LEDGER_GROUP,
+        help="Average number of days between two visits.",
+    )
+    ledger_visit_interval_spread = fields.Float(
+        string="Interval Spread (Days)",
+        compute="_compute_ledger_profile",
+        digits=(16, 1),
+        groups=LEDGER_GROUP,
+        help="Standard deviation of the days between two visits.",
+    )
+    ledger_next_visit_date = fields.Date(
+        string="Expected Next Visit", compute="_compute_ledger_profile", groups=LEDGER_GROUP
+    )
+    ledger_churn_risk = fields.Boolean(
+        string="Churn Risk",
+        compute="_compute_ledger_profile",
+        search="_search_ledger_churn_risk",
+        groups=LEDGER_GROUP,
+        help="The customer's last visit is longer ago than the company's churn factor times "
+        "their usual interval between visits.",
+    )
+
+    @api.depends_context("company")
+    def _compute_ledger_profile(self):
+        company = self.env.company
+        stats = self.env["pos.customer.ledger.partner.stat"].sudo().search_fetch(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", company.id)],
+            ["partner_id", "visit_count", "last_visit_day", "interval_sum", "interval_sq_sum",
+             "hour_counts", "weekday_counts", "payment_method_counts"],
+        )
+        by_partner = {stat.partner_id.id: stat for stat in stats}
+        today = fields.Date.context_today(self)
+
+        def most_frequent(counts):
+            """The slot with the highest count (the first of ties), or None."""
+            pairs = enumerate(counts) if isinstance(counts, list) else ((int(k), n) for k, n in (counts or {}).items())
+            best = max(((n, -slot) for slot, n in pairs if n), default=None)
+            return -best[1] if best else None
+
+        for partner in self:
+            stat = by_partner.get(partner.commercial_partner_id.id)
+            gaps = stat.visit_count - 1 if stat else 0
+            interval = stat.interval_sum / gaps if gaps > 0 else 0.0
+            method = most_frequent(stat.payment_method_counts) if stat else None
+            hour = most_frequent(stat.hour_counts) if stat else None
+            weekday = most_frequent(stat.weekday_counts) if stat else None
+            partner.ledger_preferred_payment_method_id = method or False
+            partner.ledger_preferred_weekday = str(weekday) if weekday is not None else False
+            partner.ledger_preferred_hour = hour or 0
+            partner.ledger_visit_count = stat.visit_count if stat else 0
+            partner.ledger_visit_interval = interval
+            partner.ledger_visit_interval_spread = (
+                math.sqrt(max(stat.interval_sq_sum / gaps - interval**2, 0.0)) if gaps > 0 else 0.0
+            )
+            next_visit = stat.last_visit_day + timedelta(days=round(interval)) if gaps > 0 else False
+            partner.ledger_next_visit_date = next_visit
+            partner.ledger_churn_risk = bool(
+                gaps > 0 and (today - stat.last_visit_day).days > company.ledger_churn_factor * interval
+            )
+
+    def _search_ledger_churn_risk(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the churn risk: %s", operator))
+        company = self.env.company
+        at_risk = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id FROM pos_customer_ledger_partner_stat
+                 WHERE company_id = %(company)s AND visit_count > 1
+                   AND %(today)s - last_visit_day > %(factor)s * interval_sum / (visit_count - 1)
+                """,
+                company=company.id,
+                today=fields.Date.context_today(self),
+                factor=company.ledger_churn_factor,
+            )
+        )
+        ids = [partner_id for (partner_id,) in at_risk]
+        positive = (operator == "=") == value
+        return [("commercial_partner_id", "in" if positive else "not in", ids)]
+
     @api.depends_context("allowed_company_ids")
     def _compute_ledger_stats(self):
         """Totals over the customer's commercial entity, in the active companies."""
@@ -113,6 +279,23 @@ class ResPartner(models.Model):
             with_stats = Stat._read_group(company_domain, ["partner_id"])
             domain = ["|", *domain, ("commercial_partner_id", "not in", [p.id for (p,) in with_stats])]
         return domain
+
+    def get_ledger_dues_for_pos(self, config_id):
+        """What this customer owes in the company of a point of sale: the till
+        asks when the cashier settles their dues, as partners are not preloaded."""
+        self.ensure_one()
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessError(self.env._("Only Point of Sale users can settle a customer's dues."))
+        self.check_access("read")
+        config = self.env["pos.config"].browse(config_id)
+        config.check_access("read")
+        company = config.company_id
+        stat = (
+            self.env["pos.customer.ledger.partner.stat"]
+            .sudo()
+            .search([("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)])
+        )
+        return company.currency_id.round(stat.balance)
 
     def action_open_ledger_entries(self):
         self.ensure_one()
@@ -155,6 +338,52 @@ class ResPartner(models.Model):
             data=self._ledger_statement_report_data(date_from, date_to, statement_type),
         )
         return content
+
+    def ledger_segment_xlsx(self):
+        """The customers in ``self`` as an XLSX contact list with their segment,
+        scores and ledger figures in the current company."""
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
+            raise AccessError(self.env._("Only ledger auditors and managers can export customer lists."))
+        _ = self.env._
+        partners = self.commercial_partner_id
+        partners.fetch(
+            ["display_name", "ref", "email", "phone", "mobile", "city", "country_id",
+             "rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
+        )
+        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
+        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = workbook.add_worksheet(_("Customers"))
+        columns = [
+            (_("Customer"), 32), (_("Reference"), 12), (_("Email"), 28), (_("Phone"), 16),
+            (_("Mobile"), 16), (_("City"), 16), (_("Country"), 16), (_("Segment"), 18),
+            (_("Recency"), 9), (_("Frequency"), 9), (_("Monetary"), 9), (_("Orders"), 9),
+            (_("Total Spent"), 14), (_("Balance"), 14), (_("Last Visit"), 12), (_("Churn Risk"), 10),
+        ]
+        for col, (title, width) in enumerate(columns):
+            sheet.set_column(col, col, width)
+            sheet.write(0, col, title, header)
+        for row, partner in enumerate(partners, start=1):
+            texts = [partner.display_name, partner.ref, partner.email, partner.phone, partner.mobile,
+                     partner.city, partner.country_id.name, segments.get(partner.rfm_segment)]
+            for col, text in enumerate(texts):
+                sheet.write_string(row, col, text or "")
+            for col, score in enumerate(
+                (partner.rfm_recency_score, partner.rfm_frequency_score, partner.rfm_monetary_score,
+                 partner.ledger_order_count),
+                start=8,
+            ):
+                sheet.write_number(row, col, score or 0)
+            sheet.write_number(row, 12, partner.ledger_total_spent, money)
+            sheet.write_number(row, 13, partner.ledger_balance, money)
+            if partner.ledger_last_date:
+                sheet.write_datetime(row, 14, partner.ledger_last_date, date_format)
+            sheet.write_string(row, 15, _("Yes") if partner.ledger_churn_risk else "")
+        workbook.close()
+        return output.getvalue()
 
     @api.model
     def _ledger_statement_report_data(self, date_from, date_to, statement_type):
@@ -220,14 +449,306 @@ class ResPartner(models.Model):
         ``partner_ids``) from their ledger, in a few set-based statements."""
         if partner_ids is not None:
             partner_ids = self.browse(partner_ids).commercial_partner_id.ids
-        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+        # postings update the same rows: hold them off until this commits
+        self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
+        # whole-ledger aggregates: hash joins and sorts in memory, no JIT
+        with self.env["pos.customer.ledger.entry"]._planner_settings(
+            jit="off", enable_nestloop="off", work_mem="256MB"
+        ):
+            self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+            self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
+            self.sudo()._ledger_score_rfm(partner_ids)
         return True
+
+    @api.model
+    def _ledger_score_rfm(self, partner_ids=None):
+        """Score recency, frequency and monetary value 1-5 by quintile among each
+        company's customers who bought in its window, map R and F to a segment,
+        and record the customers whose segment changed, in one statement.
+
+        Customers with ledgered sales, none of them in the window, score 1-1-1.
+        Ties share the lower score.
+        """
+        self.env["pos.customer.ledger.entry"].flush_model()
+        self.env["res.company"].flush_model(["ledger_rfm_window_days"])
+        self.flush_model(["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"])
+        segment_case = SQL(
+            "CASE %s END",
+            SQL(" ").join(
+                SQL("WHEN r = ANY(%s) AND f = ANY(%s) THEN %s", list(recency), list(frequency), code)
+                for code, recency, frequency in SEGMENT_RULES
+            ),
+        )
+        partner_filter = SQL("stat.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        self.env.execute_query(
+            SQL(
+                """
+                WITH windows AS (
+                    SELECT id AS company_id,
+                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365)) AS since
+                      FROM res_company
+                ), facts AS (
+                    SELECT entry.partner_id, entry.company_id,
+                           MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
+                           COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
+                           SUM(entry.amount_total) AS monetary
+                      FROM pos_customer_ledger_entry entry
+                      JOIN windows ON windows.company_id = entry.company_id
+                     WHERE entry.kind IN ('sale', 'refund') AND entry.date >= windows.since
+                     GROUP BY entry.partner_id, entry.company_id
+                    HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
+                ), scored AS (
+                    SELECT partner_id, company_id,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
+                               PARTITION BY company_id ORDER BY last_sale)))::int AS r,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
+                               PARTITION BY company_id ORDER BY frequency)))::int AS f,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
+                               PARTITION BY company_id ORDER BY monetary)))::int AS m
+                      FROM facts
+                ), customers AS (
+                    SELECT stat.partner_id, stat.company_id,
+                           COALESCE(scored.r, 1) AS r, COALESCE(scored.f, 1) AS f, COALESCE(scored.m, 1) AS m
+                      FROM pos_customer_ledger_partner_stat stat
+                      LEFT JOIN scored ON scored.partner_id = stat.partner_id AND scored.company_id = stat.company_id
+                     WHERE stat.order_count > 0 AND %(partner_filter)s
+                ), segmented AS (
+                    SELECT *, %(segment_case)s AS segment FROM customers
+                ), moves AS (
+                    INSERT INTO pos_customer_segment_history
+                        (partner_id, company_id, date, segment, previous_segment,
+                         recency_score, frequency_score, monetary_score)
+                    SELECT segmented.partner_id, segmented.company_id, %(today)s, segmented.segment,
+                           partner.rfm_segment ->> segmented.company_id::text, r, f, m
+                      FROM segmented JOIN res_partner partner ON partner.id = segmented.partner_id
+                     WHERE (partner.rfm_segment ->> segmented.company_id::text) IS DISTINCT FROM segmented.segment
+                ), per_partner AS (
+                    SELECT partner_id,
+                           jsonb_object_agg(company_id::text, segment) AS segment,
+                           jsonb_object_agg(company_id::text, r) AS r,
+                           jsonb_object_agg(company_id::text, f) AS f,
+                           jsonb_object_agg(company_id::text, m) AS m
+                      FROM segmented GROUP BY partner_id
+                )
+                UPDATE res_partner partner
+                   SET rfm_segment = COALESCE(partner.rfm_segment, '{}'::jsonb) || per_partner.segment,
+                       rfm_recency_score = COALESCE(partner.rfm_recency_score, '{}'::jsonb) || per_partner.r,
+                       rfm_frequency_score = COALESCE(partner.rfm_frequency_score, '{}'::jsonb) || per_partner.f,
+                       rfm_monetary_score = COALESCE(partner.rfm_monetary_score, '{}'::jsonb) || per_partner.m
+                  FROM per_partner
+                 WHERE partner.id = per_partner.partner_id
+                   AND NOT (COALESCE(partner.rfm_segment, '{}'::jsonb) @> per_partner.segment
+                            AND COALESCE(partner.rfm_recency_score, '{}'::jsonb) @> per_partner.r
+                            AND COALESCE(partner.rfm_frequency_score, '{}'::jsonb) @> per_partner.f
+                            AND COALESCE(partner.rfm_monetary_score, '{}'::jsonb) @> per_partner.m)
+                """,
+                now=self.env.cr.now(),
+                today=fields.Date.context_today(self),
+                partner_filter=partner_filter,
+                segment_case=segment_case,
+            )
+        )
+        self.invalidate_model(["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"])
+        self.env["pos.customer.segment.history"].invalidate_model()
+    # ---------------------------------------------------------- anonymisation
+    # Privacy: replace a customer's personal data by a pseudonym, keeping the
+    # ledger (entries, amounts, hash chain) and the accounting it is tied to.
+
+    ledger_anonymized = fields.Boolean(
+        string="Anonymised",
+        readonly=True,
+        copy=False,
+        groups=LEDGER_GROUP,
+        help="The customer's personal data was replaced by a pseudonym; the ledger is kept.",
+    )
+    ledger_anonymized_date = fields.Datetime(
+        string="Anonymised On", readonly=True, copy=False, groups=LEDGER_GROUP
+    )
+
+    @api.model
+    def _ledger_personal_fields(self):
+        """Fields emptied on anonymisation, where installed. A company's VAT
+        and registry number identify a business, not a person, and stay on
+        the records tax law keeps; a natural person's tax number goes."""
+        names = [
+            "email", "phone", "mobile", "street", "street2", "zip", "city", "state_id",
+            "country_id", "website", "comment", "image_1920", "function", "title", "ref",
+            "barcode", "company_name", "additional_info", "category_id",
+            "partner_latitude", "partner_longitude", "invoice_warn_msg", "picking_warn_msg",
+            "ledger_preference_note", "ledger_preference_tag_ids",
+        ]  # fmt: skip
+        return [name for name in names if name in self._fields]
+
+    def action_ledger_anonymize(self):
+        """Anonymise the customers' commercial entities and all their contacts:
+        personal data replaced or emptied, contacts archived, chatter and
+        attachments deleted, copies on other documents scrubbed. Ledger entries
+        and amounts are untouched, so the hash chain still verifies. Customers
+        already anonymised are left as they are."""
+        _ = self.env._
+        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
+            raise AccessError(_("Only ledger managers can anonymise customers."))
+        self.check_access("read")  # record rules: only customers of the manager's companies
+        Partner = self.sudo().with_context(active_test=False, tracking_disable=True)
+        customers = Partner.browse(self.commercial_partner_id.ids).filtered(
+            lambda partner: not partner.ledger_anonymized
+        )
+        if not customers:
+            return True
+        partners = Partner.search([("id", "child_of", customers.ids)])
+        self._ledger_check_anonymizable(partners)
+        pseudonyms = {}
+        for partner in partners:
+            number = str(partner.id).zfill(5)
+            pseudonyms[partner.id] = (
+                _("Anonymised customer %(number)s", number=number)
+                if partner in customers
+                else _("Anonymised contact %(number)s", number=number)
+            )
+        identifiers = {
+            partner.id: [
+                value
+                for value in (partner.name, partner.email, partner.phone, partner.mobile)
+                if value and len(value) >= 3
+            ]
+            for partner in partners
+        }
+        emails = [partner.email for partner in partners if partner.email]
+
+        natural_persons = partners.filtered(lambda partner: not partner.commercial_partner_id.is_company)
+
+        # bank accounts are archived, never deleted (entries may use them): scrub the number
+        for bank in partners.bank_ids:
+            bank_vals = {
+                "acc_number": _("Anonymised account %(number)s", number=bank.id),
+                "acc_holder_name": False,
+                "active": False,
+            }
+            if bank.allow_out_payment:
+                bank_vals["allow_out_payment"] = False
+            bank.write(bank_vals)
+        if "payment_token_ids" in partners._fields:
+            partners.payment_token_ids.action_archive()
+        cleared = dict.fromkeys(self._ledger_personal_fields(), False)
+        now = fields.Datetime.now()
+        for partner in partners:
+            vals = dict(
+                cleared, name=pseudonyms[partner.id], ledger_anonymized=True, ledger_anonymized_date=now
+            )
+            if partner in natural_persons:
+                vals.update(vat=False, company_registry=False)
+            partner.write(vals)
+        (partners - customers).action_archive()
+        self.env["pos.order"].sudo().with_context(tracking_disable=True).search(
+            [("partner_id", "in", partners.ids)]
+        ).write({"email": False, "mobile": False})
+        self._ledger_scrub_mail(partners, pseudonyms, identifiers, emails)
+        for customer in customers:
+            customer._message_log(
+                body=_(
+                    "Customer anonymised by %(user)s on %(date)s (UTC): personal data removed, ledger kept.",
+                    user=self.env.user.name,
+                    date=fields.Datetime.to_string(now),
+                )
+            )
+        return True
+
+    @api.model
+    def _ledger_check_anonymizable(self, partners):
+        _ = self.env._
+        env = self.sudo().with_context(active_test=False).env
+        users = env["res.users"].search([("partner_id", "in", partners.ids)])
+        if users:
+            raise UserError(
+                _(
+                    "%(partners)s cannot be anonymised: they are the contact of the user(s) %(users)s. "
+                    "Remove or anonymise the users first.",
+                    partners=", ".join(users.partner_id.mapped("display_name")),
+                    users=", ".join(users.mapped("login")),
+                )
+            )
+        companies = env["res.company"].search([("partner_id", "in", partners.ids)])
+        if companies:
+            raise UserError(
+                _(
+                    "%(partners)s cannot be anonymised: they are the partner of the company %(companies)s.",
+                    partners=", ".join(companies.partner_id.mapped("display_name")),
+                    companies=", ".join(companies.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _ledger_scrub_mail(self, partners, pseudonyms, identifiers, emails):
+        """Delete what the mail machinery holds on the partners themselves and
+        replace their identity where other documents' chatter copies it."""
+        Message = self.env["mail.message"].sudo()
+        on_partners = [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+        own_messages = Message.search([("model", "=", "res.partner"), ("res_id", "in", partners.ids)])
+        own_messages |= Message.search(
+            [("model", "=", "res.partner.bank"), ("res_id", "in", partners.bank_ids.ids)]
+        )
+        own_messages.unlink()
+        self.env["ir.attachment"].sudo().search(on_partners).unlink()
+        self.env["mail.activity"].sudo().search(on_partners).unlink()
+        self.env["mail.followers"].sudo().search(
+            ["|", "&", *on_partners, ("partner_id", "in", partners.ids)]
+        ).unlink()
+        outgoing = [("recipient_ids", "in", partners.ids)]
+        for email in emails:
+            outgoing = ["|", *outgoing, ("email_to", "ilike", email)]
+        self.env["mail.mail"].sudo().search(outgoing).unlink()
+
+        # many2one trackings keep the partner's name next to its id
+        Tracking = self.env["mail.tracking.value"].sudo()
+        trackings = Tracking.search(
+            [
+                ("field_id.relation", "=", "res.partner"),
+                "|",
+                ("old_value_integer", "in", partners.ids),
+                ("new_value_integer", "in", partners.ids),
+            ]
+        )
+        for tracking in trackings:
+            vals = {}
+            if tracking.old_value_integer in pseudonyms:
+                vals["old_value_char"] = pseudonyms[tracking.old_value_integer]
+            if tracking.new_value_integer in pseudonyms:
+                vals["new_value_char"] = pseudonyms[tracking.new_value_integer]
+            tracking.write(vals)
+
+        # longest first, so that a name containing another is replaced whole
+        replacements = sorted(
+            (
+                (value, pseudonyms[partner_id])
+                for partner_id, values in identifiers.items()
+                for value in values
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+        messages = Message.search(
+            ["|", ("author_id", "in", partners.ids), ("partner_ids", "in", partners.ids)]
+        )
+        for message in messages:
+            body, subject = str(message.body or ""), message.subject or ""
+            for old, new in replacements:
+                body = body.replace(escape(old), escape(new))
+                subject = subject.replace(old, new)
+            vals = {}
+            if body != str(message.body or ""):
+                vals["body"] = Markup(body)
+            if subject != (message.subject or ""):
+                vals["subject"] = subject
+            if message.author_id in partners:
+                vals.update(email_from=False, reply_to=False)
+            if vals:
+                message.write(vals)
 
     def ledger_pos_card(self, config_id=None):
         """What the till shows of the customer, fetched when the cashier opens
-        their ledger card: balance due, last visits, favourite products sold
-        at that point of sale, and staff notes. A handful of indexed queries,
-        all in the company of the point of sale."""
+        their ledger card: balance due, segment, churn risk and expected next
+        visit, last visits, favourite products sold at that point of sale, and
+        staff notes. A handful of indexed queries, all in the company of the
+        point of sale."""
         self.ensure_one()
         if not self.env.user.has_group(LEDGER_GROUP):
             raise AccessError(self.env._("You are not allowed to see the customer ledger."))
@@ -239,6 +760,8 @@ class ResPartner(models.Model):
         notes = [
             note for note in dict.fromkeys((partner | commercial).mapped("ledger_preference_note")) if note
         ]
+        segment = commercial.rfm_segment
+        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
         return {
             "partner_id": commercial.id,
             "name": commercial.display_name,
@@ -249,6 +772,9 @@ class ResPartner(models.Model):
                 "position": currency.position,
                 "decimal_places": currency.decimal_places,
             },
+            "segment": segment and {"code": segment, "label": segments[segment]},
+            "churn_risk": commercial.ledger_churn_risk,
+            "next_visit_date": fields.Date.to_string(commercial.ledger_next_visit_date),
             "last_visits": commercial._ledger_pos_card_visits(),
             "favourites": commercial._ledger_pos_card_favourites(config_id),
             "notes": "\n".join(notes),

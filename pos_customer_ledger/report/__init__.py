@@ -1,2 +1,3 @@
 from . import customer_statement
 from . import pos_customer_ledger_aging
+from . import pos_customer_ledger_promotion

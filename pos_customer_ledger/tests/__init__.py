@@ -7,8 +7,13 @@ from . import test_i18n
 from . import test_integrity
 from . import test_opening_import
 from . import test_pos_ledger_card
+from . import test_pos_tours
 from . import test_posting
 from . import test_preference
 from . import test_security
 from . import test_statement
 from . import test_statement_mail
+from . import test_settle_dues
+from . import test_pos_tour_settle_dues
+from . import test_anonymize
+from . import test_customer_profile

@@ -28,11 +28,17 @@ class LedgerTestCommon(TestPoSCommon):
         super().setUp()
         self.open_new_session()
 
-    def sync(self, customer, qty=1, payments=None, days_ago=0, is_invoiced=False, lines=None):
-        """Sync one order from the till and return it."""
-        data = self.create_ui_order_data(
-            lines or [(self.product, qty)], customer=customer, payments=payments, is_invoiced=is_invoiced
-        )
+    def sync(self, customer, qty=1, payments=None, days_ago=0, is_invoiced=False, lines=None, pricelist=None):
+        """Sync one order from the till and return it; with ``pricelist``, sold at its prices."""
+        session_pricelist = self.pricelist
+        self.pricelist = pricelist or session_pricelist
+        try:
+            data = self.create_ui_order_data(
+                lines or [(self.product, qty)], customer=customer, payments=payments, is_invoiced=is_invoiced
+            )
+        finally:
+            self.pricelist = session_pricelist
+        data["pricelist_id"] = (pricelist or session_pricelist).id
         if days_ago:
             data["date_order"] = fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=days_ago))
         result = self.env["pos.order"].sync_from_ui([data])

@@ -60,12 +60,12 @@ class TestLedgerAging(LedgerTestCommon):
     def test_xlsx_export(self):
         wizard = self.env["pos.customer.ledger.aging.wizard"].create({"date": self.today})
         wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.aging_file))).active
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
         self.assertEqual(rows[self.customer.display_name][2:8], (144.9, 21.4, 53.5, 0.0, 70.0, 0.0))
         total = rows.pop("Total")
         self.assertAlmostEqual(total[2], sum(row[2] for row in rows.values()))
-        self.assertTrue(wizard.aging_filename.endswith(".xlsx"))
+        self.assertTrue(wizard.download_filename.endswith(".xlsx"))
 
     def test_cashiers_do_not_see_aged_dues(self):
         cashier = new_test_user(self.env, login="aging_cashier", groups="point_of_sale.group_pos_user")

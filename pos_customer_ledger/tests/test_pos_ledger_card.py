@@ -1,8 +1,12 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError
 from odoo.models import check_method_name
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.pos_customer_ledger.models.pos_customer_segment_history import RFM_SEGMENTS
 
 from .common import LedgerTestCommon
 
@@ -23,15 +27,14 @@ class TestPosLedgerCard(LedgerTestCommon):
             company_ids=[Command.set(cls.company.ids)],
         )
 
-    def card(self, partner=None, user=None):
+    def card(self, partner=None, user=None, lang="en_US"):
         """The card as the till asks for it: a JSON-RPC call_kw as the cashier."""
         check_method_name("ledger_pos_card")
-        Partner = self.env["res.partner"].with_user(user or self.cashier)
         return call_kw(
-            Partner,
+            self.env["res.partner"].with_user(user or self.cashier),
             "ledger_pos_card",
             [[(partner or self.customer_contact).id]],
-            {"config_id": self.config.id},
+            {"config_id": self.config.id, "context": {"lang": lang}},
         )
 
     def test_card_shows_balance_visits_and_favourites(self):
@@ -68,6 +71,33 @@ class TestPosLedgerCard(LedgerTestCommon):
         )
         self.assertEqual(card["notes"], "Oat milk, no sugar")
         self.assertEqual([(t["name"], t["color"]) for t in card["tags"]], [("Regular", 3)])
+
+    def test_card_shows_segment_churn_risk_and_next_visit(self):
+        self.sync(self.customer, lines=[(self.tea, 1)], days_ago=40)
+        self.sync(self.customer, lines=[(self.tea, 1)], days_ago=30)
+        card = self.card()
+        self.assertFalse(card["segment"], "segments come from the nightly scoring")
+        self.assertTrue(card["churn_risk"], "30 days away, twice the usual 10 days")
+        today = fields.Date.context_today(self.customer)
+        self.assertEqual(card["next_visit_date"], fields.Date.to_string(today - timedelta(days=20)))
+
+        self.env["res.partner"].ledger_recompute_profiles()
+        self.env.invalidate_all()
+        self.assertTrue(self.customer.rfm_segment)
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["pos_customer_ledger"], ["zh_CN"], overwrite=True)
+        card = self.card(lang="zh_CN")
+        labels = dict(
+            self.env["res.partner"]
+            ._fields["rfm_segment"]
+            ._description_selection(self.env(context={"lang": "zh_CN"}))
+        )
+        self.assertEqual(
+            card["segment"], {"code": self.customer.rfm_segment, "label": labels[self.customer.rfm_segment]}
+        )
+        self.assertNotEqual(
+            card["segment"]["label"], dict(RFM_SEGMENTS)[self.customer.rfm_segment], "translated"
+        )
 
     def test_balance_due_on_customer_account(self):
         self.sync(self.customer, lines=[(self.tea, 2)], payments=[(self.pay_later_pm, 10.0)])
@@ -136,7 +166,7 @@ class TestPosLedgerCard(LedgerTestCommon):
         self.env.invalidate_all()  # cold record cache, as in a fresh request
         before = self.cr.sql_log_count
         self.card()
-        self.assertLessEqual(self.cr.sql_log_count - before, 16)
+        self.assertLessEqual(self.cr.sql_log_count - before, 20)
 
     def test_pos_loading_is_unchanged(self):
         """The card is fetched on demand: opening the till loads no ledger data."""

@@ -28,9 +28,12 @@ class TestPosLedgerCardTour(LedgerTourCommon):
     def setUp(self):
         super().setUp()
         self.open_till()
-        self.sync_till_order(self.ledger_customer, [(self.tea, 3)])
-        self.sync_till_order(self.ledger_customer, [(self.cake, 1)], self.customer_account)
+        # every 10 days, last 30 days ago: at risk of churning
+        self.sync_till_order(self.ledger_customer, [(self.tea, 3)], days_ago=40)
+        self.sync_till_order(self.ledger_customer, [(self.cake, 1)], self.customer_account, days_ago=30)
         self.assertAlmostEqual(self.ledger_customer.ledger_balance, 12.0)
+        # as the nightly scoring would
+        self.ledger_customer.with_company(self.config.company_id).rfm_segment = "at_risk"
 
     def test_ledger_card_at_the_till(self):
         self.start_pos_tour("pos_customer_ledger_card_tour")

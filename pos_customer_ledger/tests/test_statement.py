@@ -79,7 +79,7 @@ class TestLedgerStatement(LedgerTestCommon):
         action = wizard.action_export_xlsx()
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertIn(str(wizard.id), action["url"])
-        content = base64.b64decode(wizard.statement_file)
+        content = base64.b64decode(wizard.download_file)
         sections = self._read_sections(content)
         closing = {row[1]: row for row in sections[self.customer.display_name]}["Closing balance"][8]
         self.assertAlmostEqual(closing, 32.1)
@@ -119,7 +119,7 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
         )
         wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.statement_file))).active
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][0], "Outstanding Statement")
         customer_at = next(i for i, row in enumerate(rows) if row[0] == self.customer.display_name)

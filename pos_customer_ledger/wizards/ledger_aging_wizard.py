@@ -1,15 +1,12 @@
-import base64
-
 from odoo import fields, models
 
 
 class LedgerAgingWizard(models.TransientModel):
     _name = "pos.customer.ledger.aging.wizard"
+    _inherit = ["pos.customer.ledger.download.mixin"]
     _description = "Customer Aged Dues"
 
     date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
-    aging_file = fields.Binary(readonly=True, attachment=False)
-    aging_filename = fields.Char(readonly=True)
 
     def action_view(self):
         self.ensure_one()
@@ -24,11 +21,4 @@ class LedgerAgingWizard(models.TransientModel):
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.env["pos.customer.ledger.aging"].aged_dues_xlsx(self.date)
-        self.write(
-            {
-                "aging_file": base64.b64encode(content),
-                "aging_filename": self.env._("aged_dues_%(date)s.xlsx", date=self.date),
-            }
-        )
-        url = f"/web/content/{self._name}/{self.id}/aging_file/{self.aging_filename}"
-        return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
+        return self._download(content, self.env._("aged_dues_%(date)s.xlsx", date=self.date))

@@ -1,11 +1,10 @@
-import base64
-
 from odoo import api, fields, models
 
 
 class LedgerStatementWizard(models.TransientModel):
     _name = "pos.customer.ledger.statement.wizard"
     _description = "Customer Statement Export"
+    _inherit = ["pos.customer.ledger.download.mixin"]
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     statement_type = fields.Selection(
@@ -20,9 +19,6 @@ class LedgerStatementWizard(models.TransientModel):
         string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
     )
     date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
-    statement_file = fields.Binary(string="Statement", readonly=True, attachment=False)
-    statement_filename = fields.Char(readonly=True)
-
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
@@ -41,16 +37,10 @@ class LedgerStatementWizard(models.TransientModel):
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.partner_ids.ledger_statement_xlsx(self.date_from, self.date_to, self.statement_type)
-        self.write(
-            {
-                "statement_file": base64.b64encode(content),
-                "statement_filename": self.env._(
-                    "customer_statement_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to
-                ),
-            }
+        return self._download(
+            content,
+            self.env._("customer_statement_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to),
         )
-        url = f"/web/content/{self._name}/{self.id}/statement_file/{self.statement_filename}"
-        return {"type": "ir.actions.act_url", "target": "download", "url": f"{url}?download=true"}
 
     def action_print_pdf(self):
         self.ensure_one()

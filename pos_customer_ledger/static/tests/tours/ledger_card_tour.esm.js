@@ -25,6 +25,18 @@ registry.category("web_tour.tours").add("pos_customer_ledger_card_tour", {
                 trigger: ".o_ledger_card .o_ledger_card_balance:contains('12.00')",
             },
             {
+                content: "the segment is shown",
+                trigger: ".o_ledger_card .o_ledger_card_segment [data-segment='at_risk']:contains('At Risk')",
+            },
+            {
+                content: "the churn risk is flagged",
+                trigger: ".o_ledger_card .o_ledger_card_churn",
+            },
+            {
+                content: "the expected next visit is shown",
+                trigger: ".o_ledger_card .o_ledger_card_next_visit",
+            },
+            {
                 content: "the staff notes are shown",
                 trigger: ".o_ledger_card .o_ledger_card_notes:contains('Oat milk, no sugar')",
             },

@@ -1,0 +1,113 @@
+"""Time the nightly rebuild of customer profiles on a large ledger.
+
+Copies the database that bench_backfill.py leaves (run it first with
+--orders 1000000 --customers 100000), then times
+``res.partner.ledger_recompute_profiles()``: preferences, visit habits and RFM
+segments of every customer, and, in the same run, the bare SQL aggregates over
+the same rows: the same groupings (order lines per customer and product and
+category, sales per customer and day and hour, payments per customer and
+method, recency/frequency/monetary facts per customer), without the ranking,
+the JSON counters or the writes.
+
+    ./dev.sh bench bench/bench_profiles.py [--runs 3]
+"""
+
+import sys
+import time
+
+from common import bench_parser, copy_database, parse_args, psql, run_odoo
+
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
+from odoo.tools import SQL
+
+# The groupings the rebuild needs, without ranking, JSON or writes: lines per
+# customer and product and per customer and category, sales per customer and
+# day and per customer and hour, payments per customer and method, and the
+# recency, frequency and monetary facts per customer.
+BARE_SQL = SQL(
+    """
+    WITH lines AS (
+        SELECT entry.partner_id, line.product_id, template.categ_id, line.qty, line.price_subtotal_incl, entry.date
+          FROM pos_customer_ledger_entry entry
+          JOIN pos_order_line line ON line.order_id = entry.pos_order_id
+          JOIN product_product product ON product.id = line.product_id
+          JOIN product_template template ON template.id = product.product_tmpl_id
+         WHERE entry.kind IN ('sale', 'refund')
+    )
+    SELECT (SELECT COUNT(*) FROM (SELECT partner_id, product_id, SUM(qty), SUM(price_subtotal_incl), MAX(date)
+                                    FROM lines GROUP BY 1, 2) per_product),
+           (SELECT COUNT(*) FROM (SELECT partner_id, categ_id, SUM(qty), SUM(price_subtotal_incl), MAX(date)
+                                    FROM lines GROUP BY 1, 2) per_category),
+           (SELECT COUNT(*) FROM (SELECT partner_id, date::date, COUNT(*) FROM pos_customer_ledger_entry
+                                   WHERE kind = 'sale' GROUP BY 1, 2) per_day),
+           (SELECT COUNT(*) FROM (SELECT partner_id, extract(hour FROM date), COUNT(*) FROM pos_customer_ledger_entry
+                                   WHERE kind = 'sale' GROUP BY 1, 2) per_hour),
+           (SELECT COUNT(*) FROM (SELECT entry.partner_id, payment.payment_method_id, COUNT(*)
+                                    FROM pos_customer_ledger_entry entry
+                                    JOIN pos_payment payment ON payment.pos_order_id = entry.pos_order_id
+                                   WHERE entry.kind = 'sale' GROUP BY 1, 2) per_method),
+           (SELECT COUNT(*) FROM (SELECT partner_id, MAX(date), COUNT(*), SUM(amount_total)
+                                    FROM pos_customer_ledger_entry WHERE kind IN ('sale', 'refund')
+                                   GROUP BY 1) per_customer)
+    """
+)
+
+
+def main():
+    parser = bench_parser(__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parse_args(parser)
+    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
+        sys.exit(
+            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
+            "--customers 100000 first"
+        )
+    copy_database(args.db.backfill, args.db.profiles)
+    run_odoo(args.config, args.db.profiles, "-u", "pos_customer_ledger")
+    registry = Registry(args.db.profiles)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        [(entries, lines, customers)] = env.execute_query(
+            SQL(
+                """
+                SELECT (SELECT COUNT(*) FROM pos_customer_ledger_entry),
+                       (SELECT COUNT(*) FROM pos_order_line),
+                       (SELECT COUNT(*) FROM pos_customer_ledger_partner_stat)
+                """
+            )
+        )
+        print(f"{entries:,} ledger entries, {lines:,} order lines, {customers:,} customers")
+        rebuild, bare = [], []
+        for _run in range(args.runs):
+            began = time.perf_counter()
+            env["res.partner"].ledger_recompute_profiles()
+            cr.commit()
+            rebuild.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            with env["pos.customer.ledger.entry"]._planner_settings(
+                jit="off", enable_nestloop="off", work_mem="256MB"
+            ):
+                env.execute_query(BARE_SQL)
+            bare.append(time.perf_counter() - began)
+            print(f"run {_run + 1}: rebuild {rebuild[-1]:.2f} s, bare aggregates {bare[-1]:.2f} s")
+        [(preferences, segmented, moves)] = env.execute_query(
+            SQL(
+                """
+                SELECT (SELECT COUNT(*) FROM pos_customer_preference),
+                       (SELECT COUNT(*) FROM res_partner WHERE rfm_segment IS NOT NULL),
+                       (SELECT COUNT(*) FROM pos_customer_segment_history)
+                """
+            )
+        )
+        print(f"{preferences:,} preference rows, {segmented:,} customers with a segment, {moves:,} segment moves")
+        print(
+            f"rebuild: best {min(rebuild):.2f} s, worst {max(rebuild):.2f} s; "
+            f"bare aggregates: best {min(bare):.2f} s; ratio (best/best) {min(rebuild) / min(bare):.1f}x"
+        )
+        print("targets: under 10 s, within 3x of the bare aggregates")
+
+
+if __name__ == "__main__":
+    main()

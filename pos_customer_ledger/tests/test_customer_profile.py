@@ -1,0 +1,200 @@
+import base64
+import io
+from datetime import datetime, time, timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import LedgerTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerProfile(LedgerTestCommon):
+    """Habits, churn risk and RFM segments, as postings and the nightly
+    scheduled action build them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        cls.cron = cls.env.ref("pos_customer_ledger.ir_cron_recompute_profiles")
+
+    def sync_at(self, customer, days_ago, utc_hour=2, payment_method=None):
+        """Sync a 10.70 sale made ``days_ago`` days ago at ``utc_hour`` UTC."""
+        data = self.create_ui_order_data(
+            [(self.product, 1)], customer=customer, payments=[(payment_method or self.cash_pm1, 10.70)]
+        )
+        when = datetime.combine(self.today - timedelta(days=days_ago), time(utc_hour))
+        data["date_order"] = fields.Datetime.to_string(when)
+        self.env["pos.order"].sync_from_ui([data])
+        return when
+
+    def run_nightly(self):
+        self.cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def test_habits_follow_every_sale(self):
+        self.sync_at(self.customer, 40, payment_method=self.bank_pm1)
+        self.sync_at(self.customer, 30, payment_method=self.bank_pm1)
+        last = self.sync_at(self.customer, 10, utc_hour=3)
+        self.sync_at(self.customer, 10, utc_hour=4, payment_method=self.bank_pm1)
+        customer = self.customer
+        self.assertEqual(customer.ledger_visit_count, 3)
+        self.assertEqual(customer.ledger_preferred_payment_method_id, self.bank_pm1)
+        # 02:00-04:00 UTC is 10:00-12:00 in Shanghai; two sales on the last visit day
+        self.assertEqual(customer.ledger_preferred_hour, 10)
+        self.assertEqual(customer.ledger_preferred_weekday, str(last.weekday()))
+        self.assertAlmostEqual(customer.ledger_visit_interval, 15.0)
+        self.assertAlmostEqual(customer.ledger_visit_interval_spread, 5.0)
+        self.assertEqual(customer.ledger_next_visit_date, self.today + timedelta(days=5))
+        self.assertFalse(customer.ledger_churn_risk)
+        Partner = self.env["res.partner"]
+        self.assertNotIn(customer, Partner.search([("ledger_churn_risk", "=", True)]))
+
+        self.company.ledger_churn_factor = 0.5
+        customer.invalidate_recordset()
+        self.assertTrue(customer.ledger_churn_risk)
+        self.assertIn(customer, Partner.search([("ledger_churn_risk", "=", True)]))
+        self.assertNotIn(customer, Partner.search([("ledger_churn_risk", "=", False)]))
+        self.assertIn(self.other_customer, Partner.search([("ledger_churn_risk", "!=", True)]))
+
+    def test_nightly_rebuild_gives_the_same_habits(self):
+        self.sync_at(self.customer, 12, payment_method=self.bank_pm1)
+        self.sync_at(self.customer, 5, utc_hour=9)
+        self.sync_at(self.customer, 1, utc_hour=9)
+        self.sync_at(self.other_customer, 3)
+        columns = ["visit_count", "last_visit_day", "interval_sum", "interval_sq_sum",
+                   "hour_counts", "weekday_counts", "payment_method_counts"]
+        Stat = self.env["pos.customer.ledger.partner.stat"]
+        domain = [("partner_id", "in", (self.customer | self.other_customer).ids)]
+        incremental = Stat.search_read(domain, columns, order="partner_id")
+        self.assertEqual(incremental[0]["interval_sq_sum"] + incremental[1]["interval_sq_sum"], 7**2 + 4**2)
+        self.env.cr.execute(
+            "UPDATE pos_customer_ledger_partner_stat SET visit_count = 0, hour_counts = '{}' WHERE company_id = %s",
+            [self.company.id],
+        )
+        self.run_nightly()
+        self.assertEqual(Stat.search_read(domain, columns, order="partner_id"), incremental)
+
+    def test_late_sale_leaves_the_interval_to_the_nightly_rebuild(self):
+        self.sync_at(self.customer, 20)
+        self.sync_at(self.customer, 2)
+        self.sync_at(self.customer, 10)
+        self.assertAlmostEqual(self.customer.ledger_visit_interval, 18.0)
+        self.run_nightly()
+        self.assertAlmostEqual(self.customer.ledger_visit_interval, 9.0)
+
+    def _customers(self, count):
+        return self.env["res.partner"].create([{"name": f"RFM Customer {n}"} for n in range(count)])
+
+    def test_rfm_scores_segments_and_moves(self):
+        c1, c2, c3, c4, c5 = customers = self._customers(5)
+        for customer, orders, last in ((c1, 5, 1), (c2, 4, 2), (c3, 3, 3), (c4, 2, 4), (c5, 1, 300)):
+            for n in range(orders):
+                self.sync_at(customer, last + n)
+        self.run_nightly()
+        self.assertEqual(
+            [(c.rfm_recency_score, c.rfm_frequency_score, c.rfm_monetary_score, c.rfm_segment) for c in customers],
+            [
+                (5, 5, 5, "champions"),
+                (4, 4, 4, "loyal"),
+                (3, 3, 3, "need_attention"),
+                (2, 2, 2, "hibernating"),
+                (1, 1, 1, "hibernating"),
+            ],
+        )
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner.search([("id", "in", customers.ids), ("rfm_segment", "=", "hibernating")]), c4 | c5)
+        groups = dict(Partner._read_group([("id", "in", customers.ids)], ["rfm_segment"], ["__count"]))
+        self.assertEqual(groups, {"champions": 1, "loyal": 1, "need_attention": 1, "hibernating": 2})
+
+        # c4 comes back every day: most recent and most frequent now
+        for n in range(6):
+            self.sync_at(c4, n)
+        self.run_nightly()
+        self.assertEqual(c4.rfm_segment, "champions")
+        self.assertEqual(c1.rfm_segment, "loyal")
+        moves = c4.ledger_segment_history_ids.sorted("id")
+        self.assertEqual(moves.mapped("segment"), ["hibernating", "champions"])
+        self.assertEqual(moves.mapped("previous_segment"), [False, "hibernating"])
+        # a run that changes nothing records nothing
+        self.run_nightly()
+        self.assertEqual(len(c4.ledger_segment_history_ids), 2)
+
+    def test_rfm_window_is_configurable(self):
+        recent, old = self._customers(2)
+        self.sync_at(recent, 1)
+        self.sync_at(old, 200)
+        self.sync_at(old, 201)
+        self.run_nightly()
+        self.assertEqual((old.rfm_recency_score, old.rfm_frequency_score), (1, 5))
+        self.company.ledger_rfm_window_days = 100
+        self.run_nightly()
+        # no sale in the window: the lowest scores, hibernating
+        self.assertEqual((old.rfm_recency_score, old.rfm_frequency_score, old.rfm_segment), (1, 1, "hibernating"))
+        self.assertEqual(recent.rfm_recency_score, 1)
+
+    def test_recompute_of_some_customers_scores_against_all(self):
+        customers = self._customers(5)
+        for n, customer in enumerate(customers):
+            self.sync_at(customer, n + 1)
+        self.env["res.partner"].ledger_recompute_profiles(customers[:1].ids)
+        self.assertEqual(customers[0].rfm_recency_score, 5)
+        self.assertFalse(customers[1].rfm_segment)
+
+    def test_only_ledger_staff_see_segments_and_habits(self):
+        self.sync_at(self.customer, 1)
+        self.run_nightly()
+        clerk = new_test_user(self.env, login="segment_clerk", groups="base.group_user")
+        for name in ("rfm_segment", "rfm_recency_score", "ledger_churn_risk", "ledger_preferred_hour"):
+            with self.assertRaises(AccessError):
+                self.customer.with_user(clerk).read([name])
+        cashier = new_test_user(
+            self.env,
+            login="segment_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        self.assertEqual(self.customer.with_user(cashier).rfm_segment, self.customer.rfm_segment)
+
+    def test_export_a_segment_as_contact_list(self):
+        c1, c2, c3, c4, c5 = self._customers(5)
+        c4.email = "c4@example.com"
+        for customer, orders, last in ((c1, 5, 1), (c2, 4, 2), (c3, 3, 3), (c4, 2, 4), (c5, 1, 300)):
+            for n in range(orders):
+                self.sync_at(customer, last + n)
+        self.run_nightly()
+        Wizard = self.env["pos.customer.segment.export.wizard"]
+        wizard = Wizard.create({"segment": "hibernating"})
+        action = wizard.action_export_xlsx()
+        self.assertIn("download_file", action["url"])
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0][:3], ("Customer", "Reference", "Email"))
+        self.assertEqual([row[0] for row in rows[1:]], ["RFM Customer 3", "RFM Customer 4"])
+        c4_row = rows[1]
+        self.assertEqual(c4_row[2], "c4@example.com")
+        self.assertEqual(c4_row[7:12], ("Hibernating", 2, 2, 2, 2))
+        self.assertAlmostEqual(c4_row[12], 21.40)
+
+        wizard = Wizard.create({"segment": "hibernating", "with_email_only": True})
+        wizard.action_export_xlsx()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], ["RFM Customer 3"])
+
+        cashier = new_test_user(
+            self.env,
+            login="segment_export_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        with self.assertRaises(AccessError):
+            Wizard.with_user(cashier).create({"segment": "champions"})
+        with self.assertRaises(AccessError):
+            c1.with_user(cashier).ledger_segment_xlsx()

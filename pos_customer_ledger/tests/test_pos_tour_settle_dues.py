@@ -1,0 +1,100 @@
+from uuid import uuid4
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+
+
+@tagged("post_install", "-at_install", "pos_ledger_tour")
+class TestPosSettleDuesTour(TestPointOfSaleHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_account = cls.env["pos.payment.method"].create(
+            {"name": "Customer Account", "split_transactions": True}
+        )
+        cls.main_pos_config.payment_method_ids |= cls.customer_account
+        # the common setup books customers on the POS receivable; dues need their own
+        cls.debtor = cls.env["res.partner"].create(
+            {
+                "name": "Ledger Debtor",
+                "property_account_receivable_id": cls.company_data["default_account_receivable"].id,
+            }
+        )
+        cls.dues_product = cls.env["product.product"].create(
+            {"name": "Ledger Dues Product", "available_in_pos": True, "list_price": 50.0, "taxes_id": False}
+        )
+
+    def _sync_dues_sale(self, session):
+        """A sale of 50.00 put on the debtor's customer account."""
+        order = {
+            "uuid": str(uuid4()),
+            "name": "Order dues",
+            "session_id": session.id,
+            "partner_id": self.debtor.id,
+            "pricelist_id": self.main_pos_config.pricelist_id.id,
+            "fiscal_position_id": False,
+            "user_id": self.pos_user.id,
+            "sequence_number": 1,
+            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+            "amount_total": 50.0,
+            "amount_tax": 0.0,
+            "amount_paid": 50.0,
+            "amount_return": 0.0,
+            "to_invoice": False,
+            "last_order_preparation_change": "{}",
+            "lines": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": self.dues_product.id,
+                        "qty": 1,
+                        "price_unit": 50.0,
+                        "price_subtotal": 50.0,
+                        "price_subtotal_incl": 50.0,
+                        "tax_ids": [],
+                    },
+                )
+            ],
+            "payment_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "amount": 50.0,
+                        "payment_method_id": self.customer_account.id,
+                        "name": fields.Datetime.to_string(fields.Datetime.now()),
+                    },
+                )
+            ],
+        }
+        self.env["pos.order"].sync_from_ui([order])
+
+    def test_settle_part_of_the_dues_in_cash(self):
+        Entry = self.env["pos.customer.ledger.entry"]
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        session = self.main_pos_config.current_session_id
+        session.set_opening_control(0, None)
+        self._sync_dues_sale(session)
+        self.assertAlmostEqual(self.debtor.ledger_balance, 50.0)
+
+        self.start_pos_tour("pos_customer_ledger_settle_dues")
+
+        settlement = self.env["pos.order"].search(
+            [("session_id", "=", session.id), ("partner_id", "=", self.debtor.id), ("lines", "=", False)]
+        )
+        self.assertEqual(settlement.state, "paid")
+        self.assertRecordValues(
+            Entry.search([("pos_order_id", "=", settlement.id)]),
+            [{"kind": "payment", "amount_total": 0.0, "amount_due": -20.0, "balance": 30.0}],
+        )
+        self.assertAlmostEqual(self.debtor.ledger_balance, 30.0)
+        self.assertAlmostEqual(session.cash_register_balance_end, 20.0)
+
+        session.post_closing_cash_details(20.0)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(Entry.reconcile_with_accounting(), [])
+        self.assertAlmostEqual(self.debtor.ledger_balance, 30.0)

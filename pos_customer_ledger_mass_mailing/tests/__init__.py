@@ -1,0 +1,2 @@
+from . import test_i18n
+from . import test_segment_mailing_list

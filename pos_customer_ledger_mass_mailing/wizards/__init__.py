@@ -1,0 +1,1 @@
+from . import ledger_segment_export_wizard
