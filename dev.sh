@@ -212,8 +212,12 @@ cmd_test() {
     check_upgrade_uninstall
     say "Running the test suite"
     cd "$ROOT"
-    # -rs: every skipped test is listed with its reason
-    exec "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-database="$TEST_DB" --odoo-config="$CONF" \
+    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+        say "WARNING: chromium not found: the browser tours (tag pos_ledger_tour) will be skipped."
+    fi
+    # -rs: every skipped test is listed with its reason. --odoo-http: Odoo's HTTP
+    # server runs in the pytest process, so the HttpCase browser tours run too.
+    exec "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-http --odoo-database="$TEST_DB" --odoo-config="$CONF" \
         "$MODULE/tests" "${BRIDGES[@]/%//tests}" "$@"
 }
 

@@ -35,6 +35,7 @@
     "assets": {
         "point_of_sale._assets_pos": [
             "pos_customer_ledger/static/src/settle_dues/**/*",
+            "pos_customer_ledger/static/src/ledger_card/**/*",
         ],
         "web.assets_tests": [
             "pos_customer_ledger/static/tests/tours/**/*",

@@ -6,6 +6,8 @@ from . import test_closing
 from . import test_i18n
 from . import test_integrity
 from . import test_opening_import
+from . import test_pos_ledger_card
+from . import test_pos_tours
 from . import test_posting
 from . import test_preference
 from . import test_security

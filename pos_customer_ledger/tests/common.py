@@ -1,8 +1,11 @@
 from datetime import timedelta
+from unittest import SkipTest
 
-from odoo import fields
+import odoo.http
+from odoo import Command, fields
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 
 class LedgerTestCommon(TestPoSCommon):
@@ -62,3 +65,57 @@ class LedgerTestCommon(TestPoSCommon):
         )
         self.pos_session.post_closing_cash_details(cash_total)
         return self.pos_session.close_session_from_ui()
+
+
+class LedgerTourCommon(TestPointOfSaleHttpCommon):
+    """Browser tours of the till (tagged pos_ledger_tour): the POS test setup of
+    point_of_sale, a customer-account payment method, and orders synced as the
+    till sends them."""
+
+    # the till's own order payload, as LedgerTestCommon builds it
+    create_ui_order_data = TestPoSCommon.create_ui_order_data
+    create_random_uid = TestPoSCommon.create_random_uid
+
+    @classmethod
+    def setUpClass(cls):
+        if not cls.http_port():
+            raise SkipTest(
+                "Browser tours need Odoo's HTTP server: run pytest with --odoo-http (./dev.sh test does)"
+            )
+        # Read the addons' manifests now: the browser's first parallel requests
+        # would each parse them, and CPython 3.11 < 3.11.8 can fail parsing in
+        # concurrent threads ("AST constructor recursion depth mismatch").
+        odoo.http.root.statics  # noqa: B018
+        super().setUpClass()
+        cls.customer_account = cls.env["pos.payment.method"].create(
+            {"name": "Customer Account", "split_transactions": True}
+        )
+        cls.main_pos_config.payment_method_ids = [Command.link(cls.customer_account.id)]
+
+    def open_till(self):
+        """Open a session of the shop as its cashier."""
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        self.config = self.main_pos_config
+        self.pos_session = self.config.current_session_id
+        self.pricelist = self.config.pricelist_id
+        self.currency = self.config.currency_id
+        return self.pos_session
+
+    def sync_till_order(self, customer, lines, payment_method=None, days_ago=0):
+        """Sync one order paid in full with ``payment_method`` (cash by default)."""
+        payment_method = payment_method or self.config.payment_method_ids.filtered("is_cash_count")[:1]
+        data = self.create_ui_order_data(lines, customer=customer)
+        if days_ago:
+            data["date_order"] = fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=days_ago))
+        data["payment_ids"] = [
+            Command.create(
+                {
+                    "amount": data["amount_total"],
+                    "name": data["date_order"],
+                    "payment_method_id": payment_method.id,
+                }
+            )
+        ]
+        data["amount_paid"] = data["amount_total"]
+        result = self.env["pos.order"].with_user(self.pos_user).sync_from_ui([data])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
