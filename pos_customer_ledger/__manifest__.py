@@ -44,7 +44,6 @@
     "demo": [
         "demo/pos_customer_ledger_demo.xml",
     ],
-    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -31,7 +31,7 @@ class PosCustomerLedgerChain(models.Model):
 
     def _lock_head(self, company_id, partner_id):
         """Lock the company's chain; return (last sequence, last hash, customer
-        balance, end of the last closed period).
+        balance, end of the last closed period, the company's time zone).
 
         The lock lasts until the transaction ends. A transaction whose snapshot
         predates a concurrent commit on the row fails with a serialization
@@ -39,8 +39,11 @@ class PosCustomerLedgerChain(models.Model):
         """
         query = SQL(
             """
-            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0), chain.closed_until
+            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0), chain.closed_until,
+                   COALESCE(company_partner.tz, 'UTC')
               FROM pos_customer_ledger_chain chain
+              JOIN res_company company ON company.id = chain.company_id
+              JOIN res_partner company_partner ON company_partner.id = company.partner_id
               LEFT JOIN pos_customer_ledger_partner_stat stat
                 ON stat.company_id = chain.company_id AND stat.partner_id = %(partner)s
              WHERE chain.company_id = %(company)s

@@ -268,7 +268,7 @@ class PosCustomerLedgerEntry(models.Model):
                 raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
             company_id = vals["company_id"]
             currency = self.env["res.company"].browse(company_id).currency_id
-            last_sequence, last_hash, partner_balance, closed_until = Chain._lock_head(
+            last_sequence, last_hash, partner_balance, closed_until, tz = Chain._lock_head(
                 company_id, vals["partner_id"]
             )
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
@@ -294,7 +294,7 @@ class PosCustomerLedgerEntry(models.Model):
                     RETURNING id
                     """,
                     chain=Chain._advance_sql(company_id, sequence, row["entry_hash"]),
-                    stat=Stat._apply_entry_sql(vals),
+                    stat=Stat._apply_entry_sql(vals, tz),
                     columns=columns,
                     values=SQL(", ").join(SQL("%s", row[column]) for column in ENTRY_COLUMNS),
                 )
@@ -627,7 +627,7 @@ class PosCustomerLedgerEntry(models.Model):
             size = BACKFILL_CHUNK if limit is None else min(BACKFILL_CHUNK, limit - created)
             orders = self._backfill_read_orders(after, size) if size > 0 else []
             for company_id in {order["company_id"] for order in orders} - heads.keys():
-                last_sequence, last_hash, _balance, closed_until = Chain._lock_head(company_id, None)
+                last_sequence, last_hash, _balance, closed_until, _tz = Chain._lock_head(company_id, None)
                 heads[company_id] = [last_sequence, last_hash]
                 closed[company_id] = closed_until
                 currencies[company_id] = self.env["res.company"].browse(company_id).currency_id

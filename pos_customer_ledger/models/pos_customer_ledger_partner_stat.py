@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytz
 from psycopg2.extras import Json
 
@@ -61,7 +63,7 @@ class PosCustomerLedgerPartnerStat(models.Model):
             stat.avg_basket = stat.total_spent / stat.order_count if stat.order_count else 0.0
 
     @api.model
-    def _apply_entry_sql(self, vals):
+    def _apply_entry_sql(self, vals, tz):
         """SQL CTE body adding one entry to its customer's totals and, for a
         sale, to their visit profile.
 
@@ -80,17 +82,14 @@ class PosCustomerLedgerPartnerStat(models.Model):
             last_date = GREATEST(stat.last_date, EXCLUDED.last_date)
             """
         )
-        hours, weekdays, methods, day = [0] * 24, [0] * 7, SQL("'{}'::jsonb"), None
+        hours, weekdays, methods, day = [0] * 24, [0] * 7, {}, None
         if is_sale:
-            local = self._local_datetime(vals["company_id"], fields.Datetime.to_datetime(vals["date"]))
+            local = pytz.utc.localize(fields.Datetime.to_datetime(vals["date"])).astimezone(pytz.timezone(tz))
             day = local.date()
             hours[local.hour] = weekdays[local.weekday()] = 1
-            methods = SQL(
-                """COALESCE((SELECT jsonb_object_agg(method, n) FROM (
-                                SELECT payment_method_id::text AS method, COUNT(*) AS n FROM pos_payment
-                                 WHERE pos_order_id = %s GROUP BY payment_method_id) per_method), '{}'::jsonb)""",
-                vals.get("pos_order_id"),
-            )
+            # the till just created the payments: they are in the cache
+            payments = self.env["pos.order"].browse(vals.get("pos_order_id")).payment_ids
+            methods = Counter(str(payment.payment_method_id.id) for payment in payments)
             totals = SQL(
                 """%(totals)s,
                 visit_count = COALESCE(stat.visit_count, 0)
@@ -103,13 +102,12 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 last_visit_day = GREATEST(stat.last_visit_day, EXCLUDED.last_visit_day),
                 hour_counts = %(add_hour)s,
                 weekday_counts = %(add_weekday)s,
-                payment_method_counts = COALESCE(stat.payment_method_counts, '{}'::jsonb) || COALESCE((
-                    SELECT jsonb_object_agg(key, COALESCE((stat.payment_method_counts ->> key)::int, 0) + value::int)
-                      FROM jsonb_each_text(EXCLUDED.payment_method_counts)), '{}'::jsonb)
+                payment_method_counts = %(add_methods)s
                 """,
                 totals=totals,
-                add_hour=self._count_in_slot_sql("hour_counts", local.hour, 24),
-                add_weekday=self._count_in_slot_sql("weekday_counts", local.weekday(), 7),
+                add_hour=self._add_counts_sql("hour_counts", {local.hour: 1}, [0] * 24),
+                add_weekday=self._add_counts_sql("weekday_counts", {local.weekday(): 1}, [0] * 7),
+                add_methods=self._add_counts_sql("payment_method_counts", methods, {}),
             )
         return SQL(
             """
@@ -119,7 +117,7 @@ class PosCustomerLedgerPartnerStat(models.Model):
                  hour_counts, weekday_counts, payment_method_counts)
             SELECT %(partner)s, chain.company_id, %(due)s, %(orders)s, %(spent)s,
                    %(visit)s::timestamp, %(visit)s::timestamp,
-                   %(orders)s, %(day)s::date, 0, 0, %(hours)s, %(weekdays)s, %(methods)s
+                   %(orders)s, %(day)s::date, 0, 0, %(hours)s::jsonb, %(weekdays)s::jsonb, %(methods)s::jsonb
               FROM chain
             ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
             """,
@@ -131,29 +129,26 @@ class PosCustomerLedgerPartnerStat(models.Model):
             day=day,
             hours=Json(hours),
             weekdays=Json(weekdays),
-            methods=methods,
+            methods=Json(methods),
             updates=totals,
         )
 
     @api.model
-    def _count_in_slot_sql(self, column, slot, size):
-        """``column`` (a JSON array of ``size`` counters) plus one in ``slot``."""
-        counters = SQL(
-            "CASE WHEN jsonb_typeof(stat.%(column)s) = 'array' THEN stat.%(column)s ELSE %(zeros)s END",
-            column=SQL.identifier(column),
-            zeros=Json([0] * size),
-        )
-        return SQL(
-            "jsonb_set(%(counters)s, %(path)s, to_jsonb((%(counters)s ->> %(slot)s)::int + 1))",
-            counters=counters,
-            path=[str(slot)],
-            slot=slot,
-        )
-
-    @api.model
-    def _local_datetime(self, company_id, utc_datetime):
-        tz = self.env["res.company"].browse(company_id).partner_id.tz or "UTC"
-        return pytz.utc.localize(utc_datetime).astimezone(pytz.timezone(tz)).replace(tzinfo=None)
+    def _add_counts_sql(self, column, counts, empty):
+        """``column`` (counters in a JSON array or object, ``empty`` when unset)
+        plus ``counts``, keyed by index or key: plain expressions, which
+        PostgreSQL plans faster than a subquery."""
+        expression = SQL("COALESCE(stat.%s, %s::jsonb)", SQL.identifier(column), Json(empty))
+        for key, count in counts.items():
+            expression = SQL(
+                "jsonb_set(%(counters)s, %(path)s, to_jsonb(COALESCE((stat.%(column)s ->> %(key)s)::int, 0) + %(count)s))",
+                counters=expression,
+                path=[str(key)],
+                column=SQL.identifier(column),
+                key=key,
+                count=count,
+            )
+        return expression
 
     @api.model
     def _recompute_from_entries(self, company_ids=None):

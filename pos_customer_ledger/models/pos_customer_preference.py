@@ -1,8 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL, index_exists
 
 PREFERENCE_KINDS = ("sale", "refund")
-APPLY_FUNCTION = "pos_customer_ledger_apply_preferences"
 # products and categories are ranked apart; ties fall to the lower id of the product or category
 RANK_SQL = SQL(
     "row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL "
@@ -68,22 +69,7 @@ class PosCustomerPreference(models.Model):
                     "(partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))"
                 )
             )
-        self._create_apply_function()
         return res
-
-    def _create_apply_function(self):
-        """Wrap the posting's preference update in a PL/pgSQL function with a
-        generic plan, which PostgreSQL keeps for the session: planning the
-        statement cost more than running it, on every till sync."""
-        body = self._apply_sql(SQL("entry.id = ANY(entry_ids)"))
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE FUNCTION %s(entry_ids integer[]) RETURNS void LANGUAGE plpgsql "
-                "SET plan_cache_mode = force_generic_plan AS %s",
-                SQL.identifier(APPLY_FUNCTION),
-                f"BEGIN {self.env.cr.mogrify(body.code, body.params).decode()}; END",
-            )
-        )
 
     @api.model
     def _lines_sql(self, entry_filter):
@@ -107,63 +93,96 @@ class PosCustomerPreference(models.Model):
     @api.model
     def _apply_entries(self, entries):
         """Add the lines of newly posted orders to their customers' preferences
-        and re-rank them, in one statement: this runs in every till sync.
+        and re-rank them: this runs in every till sync.
 
-        New totals are computed from the rows read, which is safe because the
-        posting holds the company's chain lock until the transaction ends.
+        Two plain statements (read the lines and the customers' rows, upsert
+        what changed) with the merge and the ranking done here: PostgreSQL spent longer
+        planning one statement doing it all than running it, and Odoo's
+        connection pool discards cached plans between transactions. Safe
+        because the posting holds the company's chain lock until the
+        transaction ends.
         """
         if not entries:
             return
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
-        self.env.execute_query(SQL("SELECT %s(%s)", SQL.identifier(APPLY_FUNCTION), entries.ids))
-        self.invalidate_model()
-
-    @api.model
-    def _apply_sql(self, entry_filter):
-        return SQL(
-            """
-            WITH lines AS (%(lines)s),
-            increments AS (
-                SELECT partner_id, company_id, product_id, NULL::int AS categ_id, qty, amount, last_date
-                  FROM lines
+        # the orders' lines and their customers' current rows, in one round trip
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT TRUE, entry.partner_id, entry.company_id, line.product_id, template.categ_id,
+                       line.qty, line.price_subtotal_incl, entry.date, NULL::int, NULL::int
+                  FROM pos_customer_ledger_entry entry
+                  JOIN pos_order_line line ON line.order_id = entry.pos_order_id
+                  JOIN product_product product ON product.id = line.product_id
+                  JOIN product_template template ON template.id = product.product_tmpl_id
+                 WHERE entry.id = ANY(%(entries)s) AND entry.kind = ANY(%(kinds)s)
                 UNION ALL
-                SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
-                  FROM lines WHERE categ_id IS NOT NULL
-                 GROUP BY partner_id, company_id, categ_id
-            ), existing AS (
-                SELECT pref.partner_id, pref.company_id, pref.product_id, pref.categ_id,
-                       pref.qty, pref.amount, pref.last_date
-                  FROM pos_customer_preference pref
-                 WHERE (pref.partner_id, pref.company_id) IN (SELECT partner_id, company_id FROM lines)
-            ), merged AS (
-                SELECT COALESCE(new.partner_id, old.partner_id) AS partner_id,
-                       COALESCE(new.company_id, old.company_id) AS company_id,
-                       COALESCE(new.product_id, old.product_id) AS product_id,
-                       COALESCE(new.categ_id, old.categ_id) AS categ_id,
-                       COALESCE(old.qty, 0) + COALESCE(new.qty, 0) AS qty,
-                       COALESCE(old.amount, 0) + COALESCE(new.amount, 0) AS amount,
-                       GREATEST(old.last_date, new.last_date) AS last_date
-                  FROM existing old
-                  FULL JOIN increments new
-                    ON new.partner_id = old.partner_id AND new.company_id = old.company_id
-                   AND COALESCE(new.product_id, 0) = COALESCE(old.product_id, 0)
-                   AND COALESCE(new.categ_id, 0) = COALESCE(old.categ_id, 0)
+                SELECT FALSE, partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank
+                  FROM pos_customer_preference
+                 WHERE (partner_id, company_id) IN (
+                    SELECT partner_id, company_id FROM pos_customer_ledger_entry WHERE id = ANY(%(entries)s))
+                """,
+                entries=entries.ids,
+                kinds=list(PREFERENCE_KINDS),
             )
-            INSERT INTO pos_customer_preference AS pref
-                (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
-            SELECT *, %(rank)s, %(amount_rank)s FROM merged
-            ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
-            DO UPDATE SET
-                qty = EXCLUDED.qty,
-                amount = EXCLUDED.amount,
-                last_date = EXCLUDED.last_date,
-                rank = EXCLUDED.rank,
-                amount_rank = EXCLUDED.amount_rank
-            """,
-            lines=self._lines_sql(entry_filter),
-            rank=RANK_SQL,
-            amount_rank=AMOUNT_RANK_SQL,
         )
+        increments = defaultdict(lambda: [0.0, 0.0, None])
+        for is_line, partner, company, product, categ, qty, amount, date, _rank, _amount_rank in rows:
+            if not is_line:
+                continue
+            for key in ((partner, company, product, None), (partner, company, None, categ)):
+                if key[2] or key[3]:
+                    increment = increments[key]
+                    increment[0] += qty
+                    increment[1] += amount
+                    increment[2] = max(increment[2] or date, date)
+        if not increments:
+            return
+        rows = [row[1:5] + row[5:7] + row[8:] for row in rows if not row[0]]
+        totals = {tuple(row[:4]): [row[4], row[5]] for row in rows}
+        old_ranks = {tuple(row[:4]): (row[6], row[7]) for row in rows}
+        for key, (qty, amount, _date) in increments.items():
+            total = totals.setdefault(key, [0.0, 0.0])
+            total[0] += qty
+            total[1] += amount
+        partitions = defaultdict(list)
+        for key, (qty, amount) in totals.items():
+            partner, company, product, categ = key
+            partitions[(partner, company, product is None)].append((key, qty, amount, product or categ))
+        ranks = {}
+        for members in partitions.values():
+            by_qty = sorted(members, key=lambda m: (-m[1], -m[2], m[3]))
+            by_amount = sorted(members, key=lambda m: (-m[2], -m[1], m[3]))
+            amount_rank = {m[0]: position for position, m in enumerate(by_amount, 1)}
+            for position, member in enumerate(by_qty, 1):
+                ranks[member[0]] = (position, amount_rank[member[0]])
+        changed = [key for key in totals if key in increments or old_ranks.get(key) != ranks[key]]
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO pos_customer_preference AS pref
+                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
+                VALUES %s
+                ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
+                DO UPDATE SET
+                    qty = pref.qty + EXCLUDED.qty,
+                    amount = pref.amount + EXCLUDED.amount,
+                    last_date = GREATEST(pref.last_date, EXCLUDED.last_date),
+                    rank = EXCLUDED.rank,
+                    amount_rank = EXCLUDED.amount_rank
+                """,
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s, %s, %s, %s, %s, %s::timestamp, %s, %s)",
+                        *key,
+                        *(increments[key] if key in increments else (0.0, 0.0, None)),
+                        *ranks[key],
+                    )
+                    for key in changed
+                ),
+            )
+        )
+        self.invalidate_model()
 
     @api.model
     def _recompute(self, partner_ids=None):
