@@ -29,7 +29,8 @@ from odoo.tools import SQL
 BARE_SQL = SQL(
     """
     WITH lines AS (
-        SELECT entry.partner_id, line.product_id, template.categ_id, line.qty, line.price_subtotal_incl, entry.date
+        SELECT entry.partner_id, line.product_id, template.categ_id, line.qty, line.price_subtotal_incl,
+               entry.date
           FROM pos_customer_ledger_entry entry
           JOIN pos_order_line line ON line.order_id = entry.pos_order_id
           JOIN product_product product ON product.id = line.product_id
@@ -42,7 +43,8 @@ BARE_SQL = SQL(
                                     FROM lines GROUP BY 1, 2) per_category),
            (SELECT COUNT(*) FROM (SELECT partner_id, date::date, COUNT(*) FROM pos_customer_ledger_entry
                                    WHERE kind = 'sale' GROUP BY 1, 2) per_day),
-           (SELECT COUNT(*) FROM (SELECT partner_id, extract(hour FROM date), COUNT(*) FROM pos_customer_ledger_entry
+           (SELECT COUNT(*) FROM (SELECT partner_id, extract(hour FROM date), COUNT(*)
+                                    FROM pos_customer_ledger_entry
                                    WHERE kind = 'sale' GROUP BY 1, 2) per_hour),
            (SELECT COUNT(*) FROM (SELECT entry.partner_id, payment.payment_method_id, COUNT(*)
                                     FROM pos_customer_ledger_entry entry
@@ -101,7 +103,10 @@ def main():
                 """
             )
         )
-        print(f"{preferences:,} preference rows, {segmented:,} customers with a segment, {moves:,} segment moves")
+        print(
+            f"{preferences:,} preference rows, {segmented:,} customers with a segment, "
+            f"{moves:,} segment moves"
+        )
         print(
             f"rebuild: best {min(rebuild):.2f} s, worst {max(rebuild):.2f} s; "
             f"bare aggregates: best {min(bare):.2f} s; ratio (best/best) {min(rebuild) / min(bare):.1f}x"

@@ -38,7 +38,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
     last_visit_day = fields.Date(readonly=True)
     interval_sum = fields.Float(readonly=True, help="Days between the first and the last visit.")
     interval_sq_sum = fields.Float(readonly=True, help="Sum of the squared days between visits.")
-    hour_counts = fields.Json(readonly=True, help="Sales per local hour of the day: 24 counters from midnight.")
+    hour_counts = fields.Json(
+        readonly=True, help="Sales per local hour of the day: 24 counters from midnight."
+    )
     weekday_counts = fields.Json(readonly=True, help="Sales per weekday: 7 counters from Monday.")
     payment_method_counts = fields.Json(
         readonly=True, help="Payments of the customer's sales per payment method."
@@ -94,7 +96,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 """%(totals)s,
                 visit_count = COALESCE(stat.visit_count, 0)
                     + (EXCLUDED.last_visit_day > COALESCE(stat.last_visit_day, '-infinity'))::int,
-                interval_sum = COALESCE(stat.interval_sum, 0) + CASE WHEN EXCLUDED.last_visit_day > stat.last_visit_day
+                interval_sum = COALESCE(stat.interval_sum, 0)
+                    + CASE WHEN EXCLUDED.last_visit_day > stat.last_visit_day
                     THEN EXCLUDED.last_visit_day - stat.last_visit_day ELSE 0 END,
                 interval_sq_sum = COALESCE(stat.interval_sq_sum, 0)
                     + CASE WHEN EXCLUDED.last_visit_day > stat.last_visit_day
@@ -141,7 +144,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
         expression = SQL("COALESCE(stat.%s, %s::jsonb)", SQL.identifier(column), Json(empty))
         for key, count in counts.items():
             expression = SQL(
-                "jsonb_set(%(counters)s, %(path)s, to_jsonb(COALESCE((stat.%(column)s ->> %(key)s)::int, 0) + %(count)s))",
+                "jsonb_set(%(counters)s, %(path)s, "
+                "to_jsonb(COALESCE((stat.%(column)s ->> %(key)s)::int, 0) + %(count)s))",
                 counters=expression,
                 path=[str(key)],
                 column=SQL.identifier(column),
@@ -205,7 +209,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 WITH sales AS MATERIALIZED (
                     SELECT partner_id, company_id, local::date AS day, extract(hour FROM local)::int AS hour
                       FROM (SELECT entry.partner_id, entry.company_id,
-                                   entry.date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
+                                   entry.date AT TIME ZONE 'UTC'
+                                   AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
                                    AS local
                               FROM pos_customer_ledger_entry entry
                               JOIN res_company company ON company.id = entry.company_id
@@ -227,7 +232,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
                       FROM sales GROUP BY partner_id, company_id
                 ), method_counts AS (
                     SELECT partner_id, company_id, jsonb_object_agg(method, n) AS methods
-                      FROM (SELECT entry.partner_id, entry.company_id, payment.payment_method_id::text AS method,
+                      FROM (SELECT entry.partner_id, entry.company_id,
+                                   payment.payment_method_id::text AS method,
                                    COUNT(*) AS n
                               FROM pos_customer_ledger_entry entry
                               JOIN pos_payment payment ON payment.pos_order_id = entry.pos_order_id
@@ -249,15 +255,20 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 """,
                 entry_filter=entry_filter,
                 hour_counts=SQL(
-                    "ARRAY[%s]::int[]", SQL(", ").join(SQL("COUNT(*) FILTER (WHERE hour = %s)", h) for h in range(24))
+                    "ARRAY[%s]::int[]",
+                    SQL(", ").join(SQL("COUNT(*) FILTER (WHERE hour = %s)", h) for h in range(24)),
                 ),
                 weekday_counts=SQL(
                     "ARRAY[%s]::int[]",
-                    SQL(", ").join(SQL("COALESCE(SUM(n) FILTER (WHERE weekday = %s), 0)", d + 1) for d in range(7)),
+                    SQL(", ").join(
+                        SQL("COALESCE(SUM(n) FILTER (WHERE weekday = %s), 0)", d + 1) for d in range(7)
+                    ),
                 ),
                 no_hours=Json([0] * 24),
                 no_weekdays=Json([0] * 7),
-                target_filter=SQL("target.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE"),
+                target_filter=SQL("target.partner_id = ANY(%s)", list(partner_ids))
+                if partner_ids
+                else SQL("TRUE"),
             )
         )
         self.env.cr.execute(

@@ -117,7 +117,8 @@ class PosCustomerPreference(models.Model):
                   JOIN product_template template ON template.id = product.product_tmpl_id
                  WHERE entry.id = ANY(%(entries)s) AND entry.kind = ANY(%(kinds)s)
                 UNION ALL
-                SELECT FALSE, partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank
+                SELECT FALSE, partner_id, company_id, product_id, categ_id, qty, amount, last_date,
+                       rank, amount_rank
                   FROM pos_customer_preference
                  WHERE (partner_id, company_id) IN (
                     SELECT partner_id, company_id FROM pos_customer_ledger_entry WHERE id = ANY(%(entries)s))
@@ -214,7 +215,8 @@ class PosCustomerPreference(models.Model):
                        AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
                        AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0)
                        AND (pref.qty, pref.amount, pref.last_date, pref.rank, pref.amount_rank)
-                           IS DISTINCT FROM (fresh.qty, fresh.amount, fresh.last_date, fresh.rank, fresh.amount_rank)
+                           IS DISTINCT FROM
+                           (fresh.qty, fresh.amount, fresh.last_date, fresh.rank, fresh.amount_rank)
                 ), deleted AS (
                     DELETE FROM pos_customer_preference pref
                      WHERE %(pref_filter)s AND NOT EXISTS (

@@ -184,17 +184,33 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_ledger_profile(self):
         company = self.env.company
-        stats = self.env["pos.customer.ledger.partner.stat"].sudo().search_fetch(
-            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", company.id)],
-            ["partner_id", "visit_count", "last_visit_day", "interval_sum", "interval_sq_sum",
-             "hour_counts", "weekday_counts", "payment_method_counts"],
+        stats = (
+            self.env["pos.customer.ledger.partner.stat"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", company.id)],
+                [
+                    "partner_id",
+                    "visit_count",
+                    "last_visit_day",
+                    "interval_sum",
+                    "interval_sq_sum",
+                    "hour_counts",
+                    "weekday_counts",
+                    "payment_method_counts",
+                ],
+            )
         )
         by_partner = {stat.partner_id.id: stat for stat in stats}
         today = fields.Date.context_today(self)
 
         def most_frequent(counts):
             """The slot with the highest count (the first of ties), or None."""
-            pairs = enumerate(counts) if isinstance(counts, list) else ((int(k), n) for k, n in (counts or {}).items())
+            pairs = (
+                enumerate(counts)
+                if isinstance(counts, list)
+                else ((int(k), n) for k, n in (counts or {}).items())
+            )
             best = max(((n, -slot) for slot, n in pairs if n), default=None)
             return -best[1] if best else None
 
@@ -347,8 +363,19 @@ class ResPartner(models.Model):
         _ = self.env._
         partners = self.commercial_partner_id
         partners.fetch(
-            ["display_name", "ref", "email", "phone", "mobile", "city", "country_id",
-             "rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
+            [
+                "display_name",
+                "ref",
+                "email",
+                "phone",
+                "mobile",
+                "city",
+                "country_id",
+                "rfm_segment",
+                "rfm_recency_score",
+                "rfm_frequency_score",
+                "rfm_monetary_score",
+            ]
         )
         segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
         output = io.BytesIO()
@@ -358,22 +385,46 @@ class ResPartner(models.Model):
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         sheet = workbook.add_worksheet(_("Customers"))
         columns = [
-            (_("Customer"), 32), (_("Reference"), 12), (_("Email"), 28), (_("Phone"), 16),
-            (_("Mobile"), 16), (_("City"), 16), (_("Country"), 16), (_("Segment"), 18),
-            (_("Recency"), 9), (_("Frequency"), 9), (_("Monetary"), 9), (_("Orders"), 9),
-            (_("Total Spent"), 14), (_("Balance"), 14), (_("Last Visit"), 12), (_("Churn Risk"), 10),
+            (_("Customer"), 32),
+            (_("Reference"), 12),
+            (_("Email"), 28),
+            (_("Phone"), 16),
+            (_("Mobile"), 16),
+            (_("City"), 16),
+            (_("Country"), 16),
+            (_("Segment"), 18),
+            (_("Recency"), 9),
+            (_("Frequency"), 9),
+            (_("Monetary"), 9),
+            (_("Orders"), 9),
+            (_("Total Spent"), 14),
+            (_("Balance"), 14),
+            (_("Last Visit"), 12),
+            (_("Churn Risk"), 10),
         ]
         for col, (title, width) in enumerate(columns):
             sheet.set_column(col, col, width)
             sheet.write(0, col, title, header)
         for row, partner in enumerate(partners, start=1):
-            texts = [partner.display_name, partner.ref, partner.email, partner.phone, partner.mobile,
-                     partner.city, partner.country_id.name, segments.get(partner.rfm_segment)]
+            texts = [
+                partner.display_name,
+                partner.ref,
+                partner.email,
+                partner.phone,
+                partner.mobile,
+                partner.city,
+                partner.country_id.name,
+                segments.get(partner.rfm_segment),
+            ]
             for col, text in enumerate(texts):
                 sheet.write_string(row, col, text or "")
             for col, score in enumerate(
-                (partner.rfm_recency_score, partner.rfm_frequency_score, partner.rfm_monetary_score,
-                 partner.ledger_order_count),
+                (
+                    partner.rfm_recency_score,
+                    partner.rfm_frequency_score,
+                    partner.rfm_monetary_score,
+                    partner.ledger_order_count,
+                ),
                 start=8,
             ):
                 sheet.write_number(row, col, score or 0)
@@ -485,7 +536,8 @@ class ResPartner(models.Model):
                 """
                 WITH windows AS (
                     SELECT id AS company_id,
-                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365)) AS since
+                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365))
+                           AS since
                       FROM res_company
                 ), facts AS (
                     SELECT entry.partner_id, entry.company_id,
@@ -510,7 +562,8 @@ class ResPartner(models.Model):
                     SELECT stat.partner_id, stat.company_id,
                            COALESCE(scored.r, 1) AS r, COALESCE(scored.f, 1) AS f, COALESCE(scored.m, 1) AS m
                       FROM pos_customer_ledger_partner_stat stat
-                      LEFT JOIN scored ON scored.partner_id = stat.partner_id AND scored.company_id = stat.company_id
+                      LEFT JOIN scored
+                        ON scored.partner_id = stat.partner_id AND scored.company_id = stat.company_id
                      WHERE stat.order_count > 0 AND %(partner_filter)s
                 ), segmented AS (
                     SELECT *, %(segment_case)s AS segment FROM customers
@@ -521,7 +574,8 @@ class ResPartner(models.Model):
                     SELECT segmented.partner_id, segmented.company_id, %(today)s, segmented.segment,
                            partner.rfm_segment ->> segmented.company_id::text, r, f, m
                       FROM segmented JOIN res_partner partner ON partner.id = segmented.partner_id
-                     WHERE (partner.rfm_segment ->> segmented.company_id::text) IS DISTINCT FROM segmented.segment
+                     WHERE (partner.rfm_segment ->> segmented.company_id::text)
+                           IS DISTINCT FROM segmented.segment
                 ), per_partner AS (
                     SELECT partner_id,
                            jsonb_object_agg(company_id::text, segment) AS segment,
@@ -533,7 +587,8 @@ class ResPartner(models.Model):
                 UPDATE res_partner partner
                    SET rfm_segment = COALESCE(partner.rfm_segment, '{}'::jsonb) || per_partner.segment,
                        rfm_recency_score = COALESCE(partner.rfm_recency_score, '{}'::jsonb) || per_partner.r,
-                       rfm_frequency_score = COALESCE(partner.rfm_frequency_score, '{}'::jsonb) || per_partner.f,
+                       rfm_frequency_score =
+                           COALESCE(partner.rfm_frequency_score, '{}'::jsonb) || per_partner.f,
                        rfm_monetary_score = COALESCE(partner.rfm_monetary_score, '{}'::jsonb) || per_partner.m
                   FROM per_partner
                  WHERE partner.id = per_partner.partner_id
@@ -548,8 +603,11 @@ class ResPartner(models.Model):
                 segment_case=segment_case,
             )
         )
-        self.invalidate_model(["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"])
+        self.invalidate_model(
+            ["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
+        )
         self.env["pos.customer.segment.history"].invalidate_model()
+
     # ---------------------------------------------------------- anonymisation
     # Privacy: replace a customer's personal data by a pseudonym, keeping the
     # ledger (entries, amounts, hash chain) and the accounting it is tied to.

@@ -67,14 +67,22 @@ class TestCustomerProfile(LedgerTestCommon):
         self.sync_at(self.customer, 5, utc_hour=9)
         self.sync_at(self.customer, 1, utc_hour=9)
         self.sync_at(self.other_customer, 3)
-        columns = ["visit_count", "last_visit_day", "interval_sum", "interval_sq_sum",
-                   "hour_counts", "weekday_counts", "payment_method_counts"]
+        columns = [
+            "visit_count",
+            "last_visit_day",
+            "interval_sum",
+            "interval_sq_sum",
+            "hour_counts",
+            "weekday_counts",
+            "payment_method_counts",
+        ]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         domain = [("partner_id", "in", (self.customer | self.other_customer).ids)]
         incremental = Stat.search_read(domain, columns, order="partner_id")
         self.assertEqual(incremental[0]["interval_sq_sum"] + incremental[1]["interval_sq_sum"], 7**2 + 4**2)
         self.env.cr.execute(
-            "UPDATE pos_customer_ledger_partner_stat SET visit_count = 0, hour_counts = '{}' WHERE company_id = %s",
+            "UPDATE pos_customer_ledger_partner_stat SET visit_count = 0, hour_counts = '{}' "
+            "WHERE company_id = %s",
             [self.company.id],
         )
         self.run_nightly()
@@ -98,7 +106,10 @@ class TestCustomerProfile(LedgerTestCommon):
                 self.sync_at(customer, last + n)
         self.run_nightly()
         self.assertEqual(
-            [(c.rfm_recency_score, c.rfm_frequency_score, c.rfm_monetary_score, c.rfm_segment) for c in customers],
+            [
+                (c.rfm_recency_score, c.rfm_frequency_score, c.rfm_monetary_score, c.rfm_segment)
+                for c in customers
+            ],
             [
                 (5, 5, 5, "champions"),
                 (4, 4, 4, "loyal"),
@@ -108,7 +119,9 @@ class TestCustomerProfile(LedgerTestCommon):
             ],
         )
         Partner = self.env["res.partner"]
-        self.assertEqual(Partner.search([("id", "in", customers.ids), ("rfm_segment", "=", "hibernating")]), c4 | c5)
+        self.assertEqual(
+            Partner.search([("id", "in", customers.ids), ("rfm_segment", "=", "hibernating")]), c4 | c5
+        )
         groups = dict(Partner._read_group([("id", "in", customers.ids)], ["rfm_segment"], ["__count"]))
         self.assertEqual(groups, {"champions": 1, "loyal": 1, "need_attention": 1, "hibernating": 2})
 
@@ -135,7 +148,9 @@ class TestCustomerProfile(LedgerTestCommon):
         self.company.ledger_rfm_window_days = 100
         self.run_nightly()
         # no sale in the window: the lowest scores, hibernating
-        self.assertEqual((old.rfm_recency_score, old.rfm_frequency_score, old.rfm_segment), (1, 1, "hibernating"))
+        self.assertEqual(
+            (old.rfm_recency_score, old.rfm_frequency_score, old.rfm_segment), (1, 1, "hibernating")
+        )
         self.assertEqual(recent.rfm_recency_score, 1)
 
     def test_recompute_of_some_customers_scores_against_all(self):

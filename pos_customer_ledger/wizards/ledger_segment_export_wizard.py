@@ -10,7 +10,8 @@ class LedgerSegmentExportWizard(models.TransientModel):
 
     segment = fields.Selection(RFM_SEGMENTS, required=True, default="champions")
     with_email_only = fields.Boolean(
-        string="Only Customers with an Email", help="For an email campaign: leave out customers without an email."
+        string="Only Customers with an Email",
+        help="For an email campaign: leave out customers without an email.",
     )
 
     def _domain(self):

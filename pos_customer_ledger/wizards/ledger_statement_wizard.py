@@ -19,6 +19,7 @@ class LedgerStatementWizard(models.TransientModel):
         string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
     )
     date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)

@@ -10,7 +10,9 @@ from odoo.addons.pos_customer_ledger.tests.common import LedgerTestCommon
 @tagged("post_install", "-at_install")
 class TestSegmentMailingList(LedgerTestCommon):
     def sync_at(self, customer, date_order):
-        data = self.create_ui_order_data([(self.product, 1)], customer=customer, payments=[(self.cash_pm1, 10.70)])
+        data = self.create_ui_order_data(
+            [(self.product, 1)], customer=customer, payments=[(self.cash_pm1, 10.70)]
+        )
         data["date_order"] = fields.Datetime.to_string(date_order)
         self.env["pos.order"].sync_from_ui([data])
 
@@ -35,8 +37,12 @@ class TestSegmentMailingList(LedgerTestCommon):
         action = wizard.action_create_mailing_list()
         mailing_list = self.env["mailing.list"].browse(action["res_id"])
         self.assertIn("Hibernating", mailing_list.name)
-        self.assertEqual(sorted(mailing_list.contact_ids.mapped("email")), ["ann@example.com", "bob@example.com"])
+        self.assertEqual(
+            sorted(mailing_list.contact_ids.mapped("email")), ["ann@example.com", "bob@example.com"]
+        )
         self.assertIn(bob_contact, mailing_list.contact_ids)
 
         with self.assertRaises(UserError):
-            self.env["pos.customer.segment.export.wizard"].create({"segment": "champions"}).action_create_mailing_list()
+            self.env["pos.customer.segment.export.wizard"].create(
+                {"segment": "champions"}
+            ).action_create_mailing_list()

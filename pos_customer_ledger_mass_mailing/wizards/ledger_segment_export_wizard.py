@@ -16,7 +16,11 @@ class LedgerSegmentExportWizard(models.TransientModel):
             raise UserError(_("No customer of this segment has an email address."))
         label = dict(self._fields["segment"]._description_selection(self.env))[self.segment]
         mailing_list = self.env["mailing.list"].create(
-            {"name": _("%(segment)s customers (%(date)s)", segment=label, date=fields.Date.context_today(self))}
+            {
+                "name": _(
+                    "%(segment)s customers (%(date)s)", segment=label, date=fields.Date.context_today(self)
+                )
+            }
         )
         Contact = self.env["mailing.contact"]
         existing = {
