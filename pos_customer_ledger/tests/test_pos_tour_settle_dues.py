@@ -3,18 +3,14 @@ from uuid import uuid4
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+from .common import LedgerTourCommon
 
 
 @tagged("post_install", "-at_install", "pos_ledger_tour")
-class TestPosSettleDuesTour(TestPointOfSaleHttpCommon):
+class TestPosSettleDuesTour(LedgerTourCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customer_account = cls.env["pos.payment.method"].create(
-            {"name": "Customer Account", "split_transactions": True}
-        )
-        cls.main_pos_config.payment_method_ids |= cls.customer_account
         # the common setup books customers on the POS receivable; dues need their own
         cls.debtor = cls.env["res.partner"].create(
             {
