@@ -206,8 +206,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
             SQL(
                 """
                 CREATE TEMPORARY TABLE pos_customer_ledger_visit_profile ON COMMIT DROP AS
-                WITH sales AS MATERIALIZED (
-                    SELECT partner_id, company_id, local::date AS day, extract(hour FROM local)::int AS hour
+                WITH sales AS (
+                    SELECT partner_id, company_id, local::date AS day, extract(hour FROM local)::int AS hour,
+                           extract(isodow FROM local)::int AS weekday
                       FROM (SELECT entry.partner_id, entry.company_id,
                                    entry.date AT TIME ZONE 'UTC'
                                    AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
@@ -216,20 +217,18 @@ class PosCustomerLedgerPartnerStat(models.Model):
                               JOIN res_company company ON company.id = entry.company_id
                               JOIN res_partner company_partner ON company_partner.id = company.partner_id
                              WHERE entry.kind = 'sale' AND %(entry_filter)s) local_sales
-                ), days AS (
-                    SELECT partner_id, company_id, day, n, extract(isodow FROM day)::int AS weekday,
-                           day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
-                      FROM (SELECT partner_id, company_id, day, COUNT(*) AS n
-                              FROM sales GROUP BY partner_id, company_id, day) per_day
+                ), gaps AS (
+                    -- a second sale on the same day is a gap of 0: it adds nothing to the sums
+                    SELECT *, day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
+                      FROM sales
                 ), visits AS (
-                    SELECT partner_id, company_id, COUNT(*) AS visit_count, MAX(day) AS last_visit_day,
+                    SELECT partner_id, company_id, 1 + COUNT(*) FILTER (WHERE gap > 0) AS visit_count,
+                           MAX(day) AS last_visit_day,
                            COALESCE(SUM(gap), 0)::float AS interval_sum,
                            COALESCE(SUM(gap ^ 2), 0)::float AS interval_sq_sum,
+                           %(hour_counts)s AS hours,
                            %(weekday_counts)s AS weekdays
-                      FROM days GROUP BY partner_id, company_id
-                ), hours AS (
-                    SELECT partner_id, company_id, %(hour_counts)s AS hours
-                      FROM sales GROUP BY partner_id, company_id
+                      FROM gaps GROUP BY partner_id, company_id
                 ), method_counts AS (
                     SELECT partner_id, company_id, jsonb_object_agg(method, n) AS methods
                       FROM (SELECT entry.partner_id, entry.company_id,
@@ -244,12 +243,11 @@ class PosCustomerLedgerPartnerStat(models.Model):
                     SELECT target.id, COALESCE(visits.visit_count, 0) AS visit_count, visits.last_visit_day,
                            COALESCE(visits.interval_sum, 0) AS interval_sum,
                            COALESCE(visits.interval_sq_sum, 0) AS interval_sq_sum,
-                           COALESCE(to_jsonb(hours.hours), %(no_hours)s) AS hour_counts,
+                           COALESCE(to_jsonb(visits.hours), %(no_hours)s) AS hour_counts,
                            COALESCE(to_jsonb(visits.weekdays), %(no_weekdays)s) AS weekday_counts,
                            COALESCE(method_counts.methods, '{}'::jsonb) AS payment_method_counts
                       FROM pos_customer_ledger_partner_stat target
                       LEFT JOIN visits USING (partner_id, company_id)
-                      LEFT JOIN hours USING (partner_id, company_id)
                       LEFT JOIN method_counts USING (partner_id, company_id)
                      WHERE %(target_filter)s
                 """,
@@ -261,7 +259,7 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 weekday_counts=SQL(
                     "ARRAY[%s]::int[]",
                     SQL(", ").join(
-                        SQL("COALESCE(SUM(n) FILTER (WHERE weekday = %s), 0)", d + 1) for d in range(7)
+                        SQL("COUNT(*) FILTER (WHERE weekday = %s)", d + 1) for d in range(7)
                     ),
                 ),
                 no_hours=Json([0] * 24),
