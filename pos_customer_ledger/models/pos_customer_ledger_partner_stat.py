@@ -197,8 +197,11 @@ class PosCustomerLedgerPartnerStat(models.Model):
         """Rebuild the visit profile columns from the sales in the ledger: the
         profiles are computed into a temporary table first (a plain query, which
         PostgreSQL may run in parallel, unlike an UPDATE), then only the rows
-        that differ are written."""
+        that differ are written. The table also holds each customer's recency,
+        frequency and monetary facts, which the RFM scoring reads when every
+        customer was rebuilt."""
         self.env["pos.customer.ledger.entry"].flush_model()
+        self.env["res.company"].flush_model(["ledger_rfm_window_days"])
         self.flush_model()
         entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
         self.env.cr.execute("DROP TABLE IF EXISTS pos_customer_ledger_visit_profile")
@@ -206,28 +209,43 @@ class PosCustomerLedgerPartnerStat(models.Model):
             SQL(
                 """
                 CREATE TEMPORARY TABLE pos_customer_ledger_visit_profile ON COMMIT DROP AS
-                WITH sales AS (
-                    SELECT partner_id, company_id, local::date AS day, extract(hour FROM local)::int AS hour,
+                WITH windows AS (
+                    SELECT id AS company_id,
+                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365))
+                           AS since
+                      FROM res_company
+                ), sales AS (
+                    SELECT partner_id, company_id, kind = 'sale' AS is_sale, date, amount_total,
+                           date >= since AS in_window, local::date AS day, extract(hour FROM local)::int AS hour,
                            extract(isodow FROM local)::int AS weekday
-                      FROM (SELECT entry.partner_id, entry.company_id,
+                      FROM (SELECT entry.partner_id, entry.company_id, entry.kind, entry.date, entry.amount_total,
+                                   windows.since,
                                    entry.date AT TIME ZONE 'UTC'
                                    AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
                                    AS local
                               FROM pos_customer_ledger_entry entry
+                              JOIN windows ON windows.company_id = entry.company_id
                               JOIN res_company company ON company.id = entry.company_id
                               JOIN res_partner company_partner ON company_partner.id = company.partner_id
-                             WHERE entry.kind = 'sale' AND %(entry_filter)s) local_sales
+                             WHERE entry.kind IN ('sale', 'refund') AND %(entry_filter)s) local_sales
                 ), gaps AS (
                     -- a second sale on the same day is a gap of 0: it adds nothing to the sums
-                    SELECT *, day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
+                    SELECT *,
+                           day - lag(day) OVER (PARTITION BY partner_id, company_id, is_sale ORDER BY day) AS gap
                       FROM sales
                 ), visits AS (
-                    SELECT partner_id, company_id, 1 + COUNT(*) FILTER (WHERE gap > 0) AS visit_count,
-                           MAX(day) AS last_visit_day,
-                           COALESCE(SUM(gap), 0)::float AS interval_sum,
-                           COALESCE(SUM(gap ^ 2), 0)::float AS interval_sq_sum,
+                    SELECT partner_id, company_id,
+                           CASE WHEN bool_or(is_sale)
+                                THEN 1 + COUNT(*) FILTER (WHERE is_sale AND gap > 0) ELSE 0 END AS visit_count,
+                           MAX(day) FILTER (WHERE is_sale) AS last_visit_day,
+                           COALESCE(SUM(gap) FILTER (WHERE is_sale), 0)::float AS interval_sum,
+                           COALESCE(SUM(gap ^ 2) FILTER (WHERE is_sale), 0)::float AS interval_sq_sum,
                            %(hour_counts)s AS hours,
-                           %(weekday_counts)s AS weekdays
+                           %(weekday_counts)s AS weekdays,
+                           -- recency, frequency and monetary facts for the RFM scoring
+                           MAX(date) FILTER (WHERE is_sale AND in_window) AS rfm_last_sale,
+                           COUNT(*) FILTER (WHERE is_sale AND in_window) AS rfm_frequency,
+                           SUM(amount_total) FILTER (WHERE in_window) AS rfm_monetary
                       FROM gaps GROUP BY partner_id, company_id
                 ), method_counts AS (
                     SELECT partner_id, company_id, jsonb_object_agg(method, n) AS methods
@@ -240,7 +258,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
                              GROUP BY 1, 2, 3) per_method
                      GROUP BY partner_id, company_id
                 )
-                    SELECT target.id, COALESCE(visits.visit_count, 0) AS visit_count, visits.last_visit_day,
+                    SELECT target.id, target.partner_id, target.company_id, visits.rfm_last_sale,
+                           visits.rfm_frequency, visits.rfm_monetary,
+                           COALESCE(visits.visit_count, 0) AS visit_count, visits.last_visit_day,
                            COALESCE(visits.interval_sum, 0) AS interval_sum,
                            COALESCE(visits.interval_sq_sum, 0) AS interval_sq_sum,
                            COALESCE(to_jsonb(visits.hours), %(no_hours)s) AS hour_counts,
@@ -252,14 +272,17 @@ class PosCustomerLedgerPartnerStat(models.Model):
                      WHERE %(target_filter)s
                 """,
                 entry_filter=entry_filter,
+                now=self.env.cr.now(),
                 hour_counts=SQL(
                     "ARRAY[%s]::int[]",
-                    SQL(", ").join(SQL("COUNT(*) FILTER (WHERE hour = %s)", h) for h in range(24)),
+                    SQL(", ").join(
+                        SQL("COUNT(*) FILTER (WHERE is_sale AND hour = %s)", h) for h in range(24)
+                    ),
                 ),
                 weekday_counts=SQL(
                     "ARRAY[%s]::int[]",
                     SQL(", ").join(
-                        SQL("COUNT(*) FILTER (WHERE weekday = %s)", d + 1) for d in range(7)
+                        SQL("COUNT(*) FILTER (WHERE is_sale AND weekday = %s)", d + 1) for d in range(7)
                     ),
                 ),
                 no_hours=Json([0] * 24),

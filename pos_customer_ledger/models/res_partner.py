@@ -508,17 +508,20 @@ class ResPartner(models.Model):
         ):
             self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
             self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
-            self.sudo()._ledger_score_rfm(partner_ids)
+            # a rebuild of every customer has just computed the RFM facts of all
+            self.sudo()._ledger_score_rfm(partner_ids, from_visit_profiles=partner_ids is None)
         return True
 
     @api.model
-    def _ledger_score_rfm(self, partner_ids=None):
+    def _ledger_score_rfm(self, partner_ids=None, from_visit_profiles=False):
         """Score recency, frequency and monetary value 1-5 by quintile among each
         company's customers who bought in its window, map R and F to a segment,
         and record the customers whose segment changed, in one statement.
 
         Customers with ledgered sales, none of them in the window, score 1-1-1.
-        Ties share the lower score.
+        Ties share the lower score. ``from_visit_profiles``: read the facts from
+        the table the visit profile rebuild of every customer left, instead of
+        scanning the ledger again.
         """
         self.env["pos.customer.ledger.entry"].flush_model()
         self.env["res.company"].flush_model(["ledger_rfm_window_days"])
@@ -539,16 +542,7 @@ class ResPartner(models.Model):
                            %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365))
                            AS since
                       FROM res_company
-                ), facts AS (
-                    SELECT entry.partner_id, entry.company_id,
-                           MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
-                           COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
-                           SUM(entry.amount_total) AS monetary
-                      FROM pos_customer_ledger_entry entry
-                      JOIN windows ON windows.company_id = entry.company_id
-                     WHERE entry.kind IN ('sale', 'refund') AND entry.date >= windows.since
-                     GROUP BY entry.partner_id, entry.company_id
-                    HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
+                ), facts AS (%(facts)s
                 ), scored AS (
                     SELECT partner_id, company_id,
                            LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
@@ -599,6 +593,27 @@ class ResPartner(models.Model):
                 """,
                 now=self.env.cr.now(),
                 today=fields.Date.context_today(self),
+                facts=SQL(
+                    """
+                    SELECT partner_id, company_id, rfm_last_sale AS last_sale, rfm_frequency AS frequency,
+                           rfm_monetary AS monetary
+                      FROM pos_customer_ledger_visit_profile WHERE rfm_frequency > 0
+                    """
+                )
+                if from_visit_profiles
+                else SQL(
+                    """
+                    SELECT entry.partner_id, entry.company_id,
+                           MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
+                           COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
+                           SUM(entry.amount_total) AS monetary
+                      FROM pos_customer_ledger_entry entry
+                      JOIN windows ON windows.company_id = entry.company_id
+                     WHERE entry.kind IN ('sale', 'refund') AND entry.date >= windows.since
+                     GROUP BY entry.partner_id, entry.company_id
+                    HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
+                    """
+                ),
                 partner_filter=partner_filter,
                 segment_case=segment_case,
             )
