@@ -216,10 +216,11 @@ class PosCustomerLedgerPartnerStat(models.Model):
                       FROM res_company
                 ), sales AS (
                     SELECT partner_id, company_id, kind = 'sale' AS is_sale, date, amount_total,
-                           date >= since AS in_window, local::date AS day, extract(hour FROM local)::int AS hour,
+                           date >= since AS in_window, local::date AS day,
+                           extract(hour FROM local)::int AS hour,
                            extract(isodow FROM local)::int AS weekday
-                      FROM (SELECT entry.partner_id, entry.company_id, entry.kind, entry.date, entry.amount_total,
-                                   windows.since,
+                      FROM (SELECT entry.partner_id, entry.company_id, entry.kind, entry.date,
+                                   entry.amount_total, windows.since,
                                    entry.date AT TIME ZONE 'UTC'
                                    AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
                                    AS local
@@ -231,12 +232,14 @@ class PosCustomerLedgerPartnerStat(models.Model):
                 ), gaps AS (
                     -- a second sale on the same day is a gap of 0: it adds nothing to the sums
                     SELECT *,
-                           day - lag(day) OVER (PARTITION BY partner_id, company_id, is_sale ORDER BY day) AS gap
+                           day - lag(day) OVER (PARTITION BY partner_id, company_id, is_sale ORDER BY day)
+                           AS gap
                       FROM sales
                 ), visits AS (
                     SELECT partner_id, company_id,
                            CASE WHEN bool_or(is_sale)
-                                THEN 1 + COUNT(*) FILTER (WHERE is_sale AND gap > 0) ELSE 0 END AS visit_count,
+                                THEN 1 + COUNT(*) FILTER (WHERE is_sale AND gap > 0) ELSE 0
+                           END AS visit_count,
                            MAX(day) FILTER (WHERE is_sale) AS last_visit_day,
                            COALESCE(SUM(gap) FILTER (WHERE is_sale), 0)::float AS interval_sum,
                            COALESCE(SUM(gap ^ 2) FILTER (WHERE is_sale), 0)::float AS interval_sq_sum,
