@@ -204,36 +204,36 @@ class PosCustomerPreference(models.Model):
                     UNION ALL
                     SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
                       FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id
-                ), fresh AS MATERIALIZED (
+                ), fresh AS (
                     SELECT *, %(rank)s AS rank, %(amount_rank)s AS amount_rank FROM totals
-                ), updated AS (
-                    UPDATE pos_customer_preference pref
-                       SET qty = fresh.qty, amount = fresh.amount, last_date = fresh.last_date,
-                           rank = fresh.rank, amount_rank = fresh.amount_rank
+                ), diff AS MATERIALIZED (
+                    -- one pass pairs the rebuilt rows with the stored ones; only differences remain
+                    SELECT pref.id AS pref_id, fresh.*
                       FROM fresh
-                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
+                      FULL JOIN (SELECT * FROM pos_customer_preference pref WHERE %(pref_filter)s) pref
+                        ON pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
                        AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
                        AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0)
-                       AND (pref.qty, pref.amount, pref.last_date, pref.rank, pref.amount_rank)
+                     WHERE pref.id IS NULL OR fresh.partner_id IS NULL
+                        OR (pref.qty, pref.amount, pref.last_date, pref.rank, pref.amount_rank)
                            IS DISTINCT FROM
                            (fresh.qty, fresh.amount, fresh.last_date, fresh.rank, fresh.amount_rank)
+                ), updated AS (
+                    UPDATE pos_customer_preference pref
+                       SET qty = diff.qty, amount = diff.amount, last_date = diff.last_date,
+                           rank = diff.rank, amount_rank = diff.amount_rank
+                      FROM diff
+                     WHERE pref.id = diff.pref_id AND diff.partner_id IS NOT NULL
                 ), deleted AS (
                     DELETE FROM pos_customer_preference pref
-                     WHERE %(pref_filter)s AND NOT EXISTS (
-                        SELECT 1 FROM fresh
-                         WHERE fresh.partner_id = pref.partner_id AND fresh.company_id = pref.company_id
-                           AND COALESCE(fresh.product_id, 0) = COALESCE(pref.product_id, 0)
-                           AND COALESCE(fresh.categ_id, 0) = COALESCE(pref.categ_id, 0))
+                     USING diff
+                     WHERE pref.id = diff.pref_id AND diff.partner_id IS NULL
                 )
                 INSERT INTO pos_customer_preference
                     (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
                 SELECT partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank
-                  FROM fresh
-                 WHERE NOT EXISTS (
-                    SELECT 1 FROM pos_customer_preference pref
-                     WHERE pref.partner_id = fresh.partner_id AND pref.company_id = fresh.company_id
-                       AND COALESCE(pref.product_id, 0) = COALESCE(fresh.product_id, 0)
-                       AND COALESCE(pref.categ_id, 0) = COALESCE(fresh.categ_id, 0))
+                  FROM diff
+                 WHERE pref_id IS NULL
                 """,
                 lines=self._lines_sql(entry_filter),
                 rank=RANK_SQL,

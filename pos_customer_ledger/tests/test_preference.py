@@ -51,6 +51,23 @@ class TestCustomerPreference(LedgerTestCommon):
         self.env["res.partner"].ledger_recompute_profiles(self.customer.ids)
         self.assertEqual((self._rows(), self._rows(self.other_customer)), incremental)
 
+    def test_nightly_recompute_repairs_drifted_rows(self):
+        self.sync(self.customer, lines=[(self.tea, 3), (self.cake, 1)])
+        expected = self._rows()
+        self.env.cr.execute(
+            "UPDATE pos_customer_preference SET qty = 99, rank = 7 WHERE partner_id = %s AND product_id = %s",
+            [self.customer.id, self.tea.id],
+        )
+        self.env.cr.execute(
+            "INSERT INTO pos_customer_preference (partner_id, company_id, product_id, qty, amount, rank) "
+            "VALUES (%s, %s, %s, 1, 1, 3)",
+            [self.customer.id, self.company.id, self.product.id],
+        )
+        self.env["pos.customer.preference"].invalidate_model()
+        self.assertNotEqual(self._rows(), expected)
+        self.env["res.partner"].ledger_recompute_profiles()
+        self.assertEqual(self._rows(), expected)
+
     def test_only_ledger_staff_see_preferences(self):
         self.sync(self.customer, lines=[(self.tea, 1)])
         clerk = new_test_user(self.env, login="preference_clerk", groups="base.group_user")
