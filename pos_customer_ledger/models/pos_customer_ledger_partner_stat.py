@@ -7,6 +7,16 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 VISIT_KINDS = ("sale", "refund")
+# the visit profile columns: postings add to them, the nightly rebuild recomputes them
+VISIT_PROFILE_FIELDS = [
+    "visit_count",
+    "last_visit_day",
+    "interval_sum",
+    "interval_sq_sum",
+    "hour_counts",
+    "weekday_counts",
+    "payment_method_counts",
+]
 
 
 class PosCustomerLedgerPartnerStat(models.Model):

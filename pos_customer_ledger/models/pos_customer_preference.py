@@ -1,7 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL, index_exists
+from odoo.tools import SQL
+from odoo.tools.sql import create_unique_index
 
 PREFERENCE_KINDS = ("sale", "refund")
 # products and categories are ranked apart; ties fall to the lower id of the product or category
@@ -62,13 +63,12 @@ class PosCustomerPreference(models.Model):
     def _auto_init(self):
         res = super()._auto_init()
         # one index for products and categories, so that one upsert serves both
-        if not index_exists(self.env.cr, "pos_customer_preference_uniq"):
-            self.env.cr.execute(
-                SQL(
-                    "CREATE UNIQUE INDEX pos_customer_preference_uniq ON pos_customer_preference "
-                    "(partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))"
-                )
-            )
+        create_unique_index(
+            self.env.cr,
+            "pos_customer_preference_uniq",
+            self._table,
+            ["partner_id", "company_id", "COALESCE(product_id, 0)", "COALESCE(categ_id, 0)"],
+        )
         return res
 
     @api.model

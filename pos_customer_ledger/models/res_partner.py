@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
 LEDGER_GROUP = "pos_customer_ledger.group_ledger_user"
@@ -189,16 +190,7 @@ class ResPartner(models.Model):
             .sudo()
             .search_fetch(
                 [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", company.id)],
-                [
-                    "partner_id",
-                    "visit_count",
-                    "last_visit_day",
-                    "interval_sum",
-                    "interval_sq_sum",
-                    "hour_counts",
-                    "weekday_counts",
-                    "payment_method_counts",
-                ],
+                ["partner_id", *VISIT_PROFILE_FIELDS],
             )
         )
         by_partner = {stat.partner_id.id: stat for stat in stats}

@@ -8,6 +8,8 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
+
 from .common import LedgerTestCommon
 
 
@@ -67,15 +69,7 @@ class TestCustomerProfile(LedgerTestCommon):
         self.sync_at(self.customer, 5, utc_hour=9)
         self.sync_at(self.customer, 1, utc_hour=9)
         self.sync_at(self.other_customer, 3)
-        columns = [
-            "visit_count",
-            "last_visit_day",
-            "interval_sum",
-            "interval_sq_sum",
-            "hour_counts",
-            "weekday_counts",
-            "payment_method_counts",
-        ]
+        columns = VISIT_PROFILE_FIELDS
         Stat = self.env["pos.customer.ledger.partner.stat"]
         domain = [("partner_id", "in", (self.customer | self.other_customer).ids)]
         incremental = Stat.search_read(domain, columns, order="partner_id")
