@@ -53,9 +53,12 @@ def parse_args(parser):
     return args
 
 
-def psql(db, query):
+def psql(db, query, check=False):
     return subprocess.run(
-        ["psql", "-X", "-Atq", "-d", db, "-c", query], capture_output=True, text=True, check=False
+        ["psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", query],
+        capture_output=True,
+        text=True,
+        check=check,
     ).stdout.strip()
 
 
