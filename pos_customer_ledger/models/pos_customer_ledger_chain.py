@@ -66,14 +66,17 @@ class PosCustomerLedgerChain(models.Model):
             rows = self.env.execute_query(query)
         return rows[0]
 
-    def _lock_heads(self, company_ids=None):
+    def _lock_heads(self, company_ids=None, shared=False):
         """Hold off postings (of ``company_ids`` or all companies) until the
-        transaction ends, for rebuilds that postings also update."""
+        transaction ends, for rebuilds that postings also update. ``shared``:
+        rebuilds running side by side on other connections do not wait for
+        each other."""
         company_filter = SQL("company_id = ANY(%s)", list(company_ids)) if company_ids else SQL("TRUE")
         self.env.execute_query(
             SQL(
-                "SELECT id FROM pos_customer_ledger_chain WHERE %s ORDER BY company_id FOR UPDATE",
+                "SELECT id FROM pos_customer_ledger_chain WHERE %s ORDER BY company_id %s",
                 company_filter,
+                SQL("FOR SHARE") if shared else SQL("FOR UPDATE"),
             )
         )
 

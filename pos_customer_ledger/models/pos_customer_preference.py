@@ -74,17 +74,25 @@ class PosCustomerPreference(models.Model):
     @api.model
     def _lines_sql(self, entry_filter):
         """Per customer, company and product: quantity, amount and last date of
-        the lines of ledgered orders matching ``entry_filter`` (on ``entry``)."""
+        the lines of ledgered orders matching ``entry_filter`` (on ``entry``),
+        with the product's category. The category is joined after grouping,
+        on one row per customer and product rather than on every line. Sums
+        run in float8, which PostgreSQL adds far faster than numeric, and are
+        rounded back to 6 decimals, more than any currency or unit uses."""
         return SQL(
             """
-            SELECT entry.partner_id, entry.company_id, line.product_id, template.categ_id,
-                   SUM(line.qty) AS qty, SUM(line.price_subtotal_incl) AS amount, MAX(entry.date) AS last_date
-              FROM pos_customer_ledger_entry entry
-              JOIN pos_order_line line ON line.order_id = entry.pos_order_id
-              JOIN product_product product ON product.id = line.product_id
+            SELECT per_product.partner_id, per_product.company_id, per_product.product_id,
+                   ROUND(per_product.qty::numeric, 6) AS qty, ROUND(per_product.amount::numeric, 6) AS amount,
+                   per_product.last_date, template.categ_id
+              FROM (SELECT entry.partner_id, entry.company_id, line.product_id,
+                           SUM(line.qty::float8) AS qty, SUM(line.price_subtotal_incl::float8) AS amount,
+                           MAX(entry.date) AS last_date
+                      FROM pos_customer_ledger_entry entry
+                      JOIN pos_order_line line ON line.order_id = entry.pos_order_id
+                     WHERE entry.kind = ANY(%s) AND %s
+                     GROUP BY entry.partner_id, entry.company_id, line.product_id) per_product
+              JOIN product_product product ON product.id = per_product.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id
-             WHERE entry.kind = ANY(%s) AND %s
-             GROUP BY entry.partner_id, entry.company_id, line.product_id, template.categ_id
             """,
             list(PREFERENCE_KINDS),
             entry_filter,
@@ -198,9 +206,8 @@ class PosCustomerPreference(models.Model):
                 """
                 WITH lines AS (%(lines)s),
                 totals AS (
-                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id,
-                           SUM(qty) AS qty, SUM(amount) AS amount, MAX(last_date) AS last_date
-                      FROM lines GROUP BY partner_id, company_id, product_id
+                    SELECT partner_id, company_id, product_id, NULL::int AS categ_id, qty, amount, last_date
+                      FROM lines
                     UNION ALL
                     SELECT partner_id, company_id, NULL, categ_id, SUM(qty), SUM(amount), MAX(last_date)
                       FROM lines WHERE categ_id IS NOT NULL GROUP BY partner_id, company_id, categ_id

@@ -1,6 +1,8 @@
 import io
+import logging
 import math
 import operator as py_operator
+import threading
 from datetime import timedelta
 
 import xlsxwriter
@@ -14,7 +16,13 @@ from odoo.tools import SQL
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
+_logger = logging.getLogger(__name__)
+
 LEDGER_GROUP = "pos_customer_ledger.group_ledger_user"
+# whole-ledger aggregates: hash joins and sorts in memory, no JIT
+REBUILD_PLANNER_SETTINGS = {"jit": "off", "enable_nestloop": "off", "work_mem": "256MB"}
+# the profile rebuild's parts, which write different tables: res.partner methods taking partner_ids
+REBUILD_PARTS = ("_ledger_rebuild_preferences", "_ledger_rebuild_habits_and_rfm")
 OPERATORS = {
     "=": py_operator.eq,
     "!=": py_operator.ne,
@@ -489,26 +497,87 @@ class ResPartner(models.Model):
     @api.model
     def ledger_recompute_profiles(self, partner_ids=None):
         """Rebuild what the ledger knows of the customers (all of them, or
-        ``partner_ids``) from their ledger, in a few set-based statements."""
+        ``partner_ids``) from their ledger, in a few set-based statements.
+
+        A rebuild of every customer from a transaction that has written
+        nothing (the scheduled action, an RPC call) runs its two parts,
+        preferences and habits with RFM, at the same time on two connections,
+        each committing its own (the caller's transaction keeps its snapshot
+        and does not see the results); otherwise it runs in the caller's
+        transaction.
+        """
         if partner_ids is not None:
             partner_ids = self.browse(partner_ids).commercial_partner_id.ids
+        if partner_ids is None and self._ledger_rebuild_can_run_in_parallel():
+            self._ledger_run_rebuild_in_parallel()
+            return True
         # postings update the same rows: hold them off until this commits
         self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
-        # whole-ledger aggregates: hash joins and sorts in memory, no JIT
-        with self.env["pos.customer.ledger.entry"]._planner_settings(
-            jit="off", enable_nestloop="off", work_mem="256MB"
-        ):
-            self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
-            self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
-            # a rebuild of every customer has just computed the RFM facts of all
-            self.sudo()._ledger_score_rfm(partner_ids, from_visit_profiles=partner_ids is None)
+        with self.env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+            for part in REBUILD_PARTS:
+                getattr(self, part)(partner_ids)
         return True
+
+    @api.model
+    def _ledger_rebuild_preferences(self, partner_ids):
+        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+
+    @api.model
+    def _ledger_rebuild_habits_and_rfm(self, partner_ids):
+        self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
+        # a rebuild of every customer has just computed the RFM facts of all
+        self.sudo()._ledger_score_rfm(partner_ids, from_visit_profiles=partner_ids is None)
+
+    @api.model
+    def _ledger_rebuild_can_run_in_parallel(self):
+        """Other connections see only committed data: true when this
+        transaction has nothing of its own to show them."""
+        if self.pool.in_test_mode():
+            return False
+        self.env.flush_all()
+        return self.env.execute_query(SQL("SELECT pg_current_xact_id_if_assigned() IS NULL"))[0][0]
+
+    @api.model
+    def _ledger_run_rebuild_in_parallel(self):
+        """Rebuild every customer's profiles with each part of REBUILD_PARTS in
+        its own thread, connection and transaction. The parts write different
+        tables; each holds off postings with a shared lock on the chain heads
+        until it commits. The first error is raised once all have ended; the
+        parts that succeeded stay committed, each complete."""
+        errors = []
+
+        def run(part):
+            current = threading.current_thread()
+            current.dbname, current.uid = self.env.cr.dbname, self.env.uid
+            try:
+                with self.pool.cursor() as cr:
+                    # a repeatable-read snapshot taken before the lock wait would
+                    # fail on the head a posting has just moved; once the lock is
+                    # held nothing the rebuild reads can change
+                    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                    env = self.env(cr=cr)
+                    env["pos.customer.ledger.chain"].sudo()._lock_heads(shared=True)
+                    with env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+                        getattr(env[self._name], part)(None)
+            except Exception as error:  # raised again below, in the caller's thread
+                _logger.exception("Customer profile rebuild: %s failed", part)
+                errors.append(error)
+
+        threads = [threading.Thread(target=run, args=(part,), name=part) for part in REBUILD_PARTS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     @api.model
     def _ledger_score_rfm(self, partner_ids=None, from_visit_profiles=False):
         """Score recency, frequency and monetary value 1-5 by quintile among each
         company's customers who bought in its window, map R and F to a segment,
-        and record the customers whose segment changed, in one statement.
+        and record the customers whose segment changed: one statement per
+        company, so that each customer's scores are one JSON key to set rather
+        than an aggregate over their companies.
 
         Customers with ledgered sales, none of them in the window, score 1-1-1.
         Ties share the lower score. ``from_visit_profiles``: read the facts from
@@ -518,6 +587,18 @@ class ResPartner(models.Model):
         self.env["pos.customer.ledger.entry"].flush_model()
         self.env["res.company"].flush_model(["ledger_rfm_window_days"])
         self.flush_model(["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"])
+        companies = self.env.execute_query(
+            SQL("SELECT company_id FROM pos_customer_ledger_chain ORDER BY company_id")
+        )
+        for (company_id,) in companies:
+            self._ledger_score_rfm_company(company_id, partner_ids, from_visit_profiles)
+        self.invalidate_model(
+            ["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
+        )
+        self.env["pos.customer.segment.history"].invalidate_model()
+
+    @api.model
+    def _ledger_score_rfm_company(self, company_id, partner_ids, from_visit_profiles):
         segment_case = SQL(
             "CASE %s END",
             SQL(" ").join(
@@ -525,95 +606,86 @@ class ResPartner(models.Model):
                 for code, recency, frequency in SEGMENT_RULES
             ),
         )
-        partner_filter = SQL("stat.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        if from_visit_profiles:
+            facts = SQL(
+                """
+                SELECT partner_id, company_id, rfm_last_sale AS last_sale, rfm_frequency AS frequency,
+                       rfm_monetary AS monetary
+                  FROM pos_customer_ledger_visit_profile
+                 WHERE company_id = %s AND rfm_frequency > 0
+                """,
+                company_id,
+            )
+        else:
+            facts = SQL(
+                """
+                SELECT entry.partner_id, entry.company_id,
+                       MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
+                       COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
+                       SUM(entry.amount_total) AS monetary
+                  FROM pos_customer_ledger_entry entry
+                  JOIN res_company company ON company.id = entry.company_id
+                 WHERE entry.company_id = %(company)s AND entry.kind IN ('sale', 'refund')
+                   AND entry.date >= %(now)s
+                       - make_interval(days => COALESCE(NULLIF(company.ledger_rfm_window_days, 0), 365))
+                 GROUP BY entry.partner_id, entry.company_id
+                HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
+                """,
+                company=company_id,
+                now=self.env.cr.now(),
+            )
         self.env.execute_query(
             SQL(
                 """
-                WITH windows AS (
-                    SELECT id AS company_id,
-                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365))
-                           AS since
-                      FROM res_company
-                ), facts AS (%(facts)s
-                ), scored AS (
-                    SELECT partner_id, company_id,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
-                               PARTITION BY company_id ORDER BY last_sale)))::int AS r,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
-                               PARTITION BY company_id ORDER BY frequency)))::int AS f,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (
-                               PARTITION BY company_id ORDER BY monetary)))::int AS m
-                      FROM facts
+                WITH scored AS (
+                    SELECT partner_id,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY last_sale)))::int AS r,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY frequency)))::int AS f,
+                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY monetary)))::int AS m
+                      FROM (%(facts)s) facts
                 ), customers AS (
-                    SELECT stat.partner_id, stat.company_id,
+                    SELECT stat.partner_id,
                            COALESCE(scored.r, 1) AS r, COALESCE(scored.f, 1) AS f, COALESCE(scored.m, 1) AS m
                       FROM pos_customer_ledger_partner_stat stat
-                      LEFT JOIN scored
-                        ON scored.partner_id = stat.partner_id AND scored.company_id = stat.company_id
-                     WHERE stat.order_count > 0 AND %(partner_filter)s
+                      LEFT JOIN scored ON scored.partner_id = stat.partner_id
+                     WHERE stat.company_id = %(company)s AND stat.order_count > 0 AND %(partner_filter)s
                 ), segmented AS (
                     SELECT *, %(segment_case)s AS segment FROM customers
                 ), moves AS (
                     INSERT INTO pos_customer_segment_history
                         (partner_id, company_id, date, segment, previous_segment,
                          recency_score, frequency_score, monetary_score)
-                    SELECT segmented.partner_id, segmented.company_id, %(today)s, segmented.segment,
-                           partner.rfm_segment ->> segmented.company_id::text, r, f, m
+                    SELECT segmented.partner_id, %(company)s, %(today)s, segmented.segment,
+                           partner.rfm_segment ->> %(key)s, r, f, m
                       FROM segmented JOIN res_partner partner ON partner.id = segmented.partner_id
-                     WHERE (partner.rfm_segment ->> segmented.company_id::text)
-                           IS DISTINCT FROM segmented.segment
-                ), per_partner AS (
-                    SELECT partner_id,
-                           jsonb_object_agg(company_id::text, segment) AS segment,
-                           jsonb_object_agg(company_id::text, r) AS r,
-                           jsonb_object_agg(company_id::text, f) AS f,
-                           jsonb_object_agg(company_id::text, m) AS m
-                      FROM segmented GROUP BY partner_id
+                     WHERE (partner.rfm_segment ->> %(key)s) IS DISTINCT FROM segmented.segment
                 )
                 UPDATE res_partner partner
-                   SET rfm_segment = COALESCE(partner.rfm_segment, '{}'::jsonb) || per_partner.segment,
-                       rfm_recency_score = COALESCE(partner.rfm_recency_score, '{}'::jsonb) || per_partner.r,
-                       rfm_frequency_score =
-                           COALESCE(partner.rfm_frequency_score, '{}'::jsonb) || per_partner.f,
-                       rfm_monetary_score = COALESCE(partner.rfm_monetary_score, '{}'::jsonb) || per_partner.m
-                  FROM per_partner
-                 WHERE partner.id = per_partner.partner_id
-                   AND NOT (COALESCE(partner.rfm_segment, '{}'::jsonb) @> per_partner.segment
-                            AND COALESCE(partner.rfm_recency_score, '{}'::jsonb) @> per_partner.r
-                            AND COALESCE(partner.rfm_frequency_score, '{}'::jsonb) @> per_partner.f
-                            AND COALESCE(partner.rfm_monetary_score, '{}'::jsonb) @> per_partner.m)
+                   SET rfm_segment = COALESCE(partner.rfm_segment, '{}'::jsonb)
+                                     || jsonb_build_object(%(key)s, segmented.segment),
+                       rfm_recency_score = COALESCE(partner.rfm_recency_score, '{}'::jsonb)
+                                           || jsonb_build_object(%(key)s, segmented.r),
+                       rfm_frequency_score = COALESCE(partner.rfm_frequency_score, '{}'::jsonb)
+                                             || jsonb_build_object(%(key)s, segmented.f),
+                       rfm_monetary_score = COALESCE(partner.rfm_monetary_score, '{}'::jsonb)
+                                            || jsonb_build_object(%(key)s, segmented.m)
+                  FROM segmented
+                 WHERE partner.id = segmented.partner_id
+                   AND (partner.rfm_segment ->> %(key)s, (partner.rfm_recency_score ->> %(key)s)::int,
+                        (partner.rfm_frequency_score ->> %(key)s)::int,
+                        (partner.rfm_monetary_score ->> %(key)s)::int)
+                       IS DISTINCT FROM (segmented.segment, segmented.r, segmented.f, segmented.m)
                 """,
-                now=self.env.cr.now(),
+                facts=facts,
+                company=company_id,
+                key=str(company_id),
                 today=fields.Date.context_today(self),
-                facts=SQL(
-                    """
-                    SELECT partner_id, company_id, rfm_last_sale AS last_sale, rfm_frequency AS frequency,
-                           rfm_monetary AS monetary
-                      FROM pos_customer_ledger_visit_profile WHERE rfm_frequency > 0
-                    """
-                )
-                if from_visit_profiles
-                else SQL(
-                    """
-                    SELECT entry.partner_id, entry.company_id,
-                           MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
-                           COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
-                           SUM(entry.amount_total) AS monetary
-                      FROM pos_customer_ledger_entry entry
-                      JOIN windows ON windows.company_id = entry.company_id
-                     WHERE entry.kind IN ('sale', 'refund') AND entry.date >= windows.since
-                     GROUP BY entry.partner_id, entry.company_id
-                    HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
-                    """
-                ),
-                partner_filter=partner_filter,
+                partner_filter=SQL("stat.partner_id = ANY(%s)", list(partner_ids))
+                if partner_ids
+                else SQL("TRUE"),
                 segment_case=segment_case,
             )
         )
-        self.invalidate_model(
-            ["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
-        )
-        self.env["pos.customer.segment.history"].invalidate_model()
 
     # ---------------------------------------------------------- anonymisation
     # Privacy: replace a customer's personal data by a pseudonym, keeping the
