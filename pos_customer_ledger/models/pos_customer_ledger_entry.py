@@ -77,6 +77,8 @@ POSTED_FIELDS = (
     "source_key",
 )
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
+# What _post leaves in the cache of the entries it returns.
+CACHED_AFTER_POSTING = ("company_id", "partner_id", "date", "kind", "pos_order_id")
 MANUAL_KINDS = ("adjustment", "opening")
 
 
@@ -261,7 +263,7 @@ class PosCustomerLedgerEntry(models.Model):
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
         columns = SQL(", ").join(SQL.identifier(column) for column in ENTRY_COLUMNS)
-        ids = []
+        ids, rows = [], []
         for vals in vals_list:
             unknown = set(vals).difference(POSTED_FIELDS)
             if unknown:
@@ -302,13 +304,20 @@ class PosCustomerLedgerEntry(models.Model):
             if not result:
                 raise UserError(self.env._("The ledger chain moved while posting; please try again."))
             ids.append(result[0][0])
+            rows.append(row)
         Chain.invalidate_model(flush=False)
         Stat.invalidate_model(flush=False)
         Partner = self.env["res.partner"]
         Partner.invalidate_model(
             [name for name in Partner._fields if name.startswith("ledger_")], flush=False
         )
-        return self.browse(ids)
+        entries = self.browse(ids)
+        # the sync reads these back at once (preferences): no query for what was just written
+        for name in CACHED_AFTER_POSTING:
+            field = self._fields[name]
+            values = [field.convert_to_cache(row[name], entries) for row in rows]
+            self.env.cache.update(entries, field, values)
+        return entries
 
     @api.model
     def _open_date(self, date, closed_until, vals):

@@ -106,39 +106,45 @@ class PosCustomerPreference(models.Model):
         Two plain statements (read the lines and the customers' rows, upsert
         what changed) with the merge and the ranking done here: PostgreSQL spent longer
         planning one statement doing it all than running it, and Odoo's
-        connection pool discards cached plans between transactions. Safe
-        because the posting holds the company's chain lock until the
-        transaction ends.
+        connection pool discards cached plans between transactions. The
+        entries' customer, company and date come from the cache _post left, so
+        the read joins only the lines to their products. Safe because the
+        posting holds the company's chain lock until the transaction ends.
         """
-        if not entries:
+        orders = {
+            entry.pos_order_id.id: (entry.partner_id.id, entry.company_id.id, entry.date)
+            for entry in entries
+            if entry.kind in PREFERENCE_KINDS and entry.pos_order_id
+        }
+        if not orders:
             return
         self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
+        customers = sorted({(partner, company) for partner, company, _date in orders.values()})
         # the orders' lines and their customers' current rows, in one round trip
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT TRUE, entry.partner_id, entry.company_id, line.product_id, template.categ_id,
-                       line.qty, line.price_subtotal_incl, entry.date, NULL::int, NULL::int
-                  FROM pos_customer_ledger_entry entry
-                  JOIN pos_order_line line ON line.order_id = entry.pos_order_id
+                SELECT line.order_id, NULL::int, NULL::int, line.product_id, template.categ_id,
+                       line.qty, line.price_subtotal_incl, NULL::timestamp, NULL::int, NULL::int
+                  FROM pos_order_line line
                   JOIN product_product product ON product.id = line.product_id
                   JOIN product_template template ON template.id = product.product_tmpl_id
-                 WHERE entry.id = ANY(%(entries)s) AND entry.kind = ANY(%(kinds)s)
+                 WHERE line.order_id = ANY(%(orders)s)
                 UNION ALL
-                SELECT FALSE, partner_id, company_id, product_id, categ_id, qty, amount, last_date,
+                SELECT NULL, partner_id, company_id, product_id, categ_id, qty, amount, last_date,
                        rank, amount_rank
                   FROM pos_customer_preference
-                 WHERE (partner_id, company_id) IN (
-                    SELECT partner_id, company_id FROM pos_customer_ledger_entry WHERE id = ANY(%(entries)s))
+                 WHERE (partner_id, company_id) IN (VALUES %(customers)s)
                 """,
-                entries=entries.ids,
-                kinds=list(PREFERENCE_KINDS),
+                orders=list(orders),
+                customers=SQL(", ").join(SQL("(%s, %s)", partner, company) for partner, company in customers),
             )
         )
         increments = defaultdict(lambda: [0.0, 0.0, None])
-        for is_line, partner, company, product, categ, qty, amount, date, _rank, _amount_rank in rows:
-            if not is_line:
+        for order, _partner, _company, product, categ, qty, amount, _date, _rank, _amount_rank in rows:
+            if not order:
                 continue
+            partner, company, date = orders[order]
             for key in ((partner, company, product, None), (partner, company, None, categ)):
                 if key[2] or key[3]:
                     increment = increments[key]
@@ -147,7 +153,7 @@ class PosCustomerPreference(models.Model):
                     increment[2] = max(increment[2] or date, date)
         if not increments:
             return
-        rows = [row[1:5] + row[5:7] + row[8:] for row in rows if not row[0]]
+        rows = [row[1:7] + row[8:] for row in rows if not row[0]]
         totals = {tuple(row[:4]): [row[4], row[5]] for row in rows}
         old_ranks = {tuple(row[:4]): (row[6], row[7]) for row in rows}
         for key, (qty, amount, _date) in increments.items():
