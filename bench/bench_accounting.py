@@ -13,10 +13,9 @@ fifth of those items by half with bank payments, then times:
     ./dev.sh bench bench/bench_accounting.py
 """
 
-import sys
 import time
 
-from common import bench_parser, copy_database, parse_args, psql, run_odoo
+from common import bench_parser, copy_backfill, parse_args
 
 import odoo
 from odoo import api
@@ -125,13 +124,7 @@ def timed(label, func, runs=3):
 
 def main():
     args = parse_args(bench_parser(__doc__))
-    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
-        sys.exit(
-            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
-            "--customers 100000 first"
-        )
-    copy_database(args.db.backfill, args.db.accounting)
-    run_odoo(args.config, args.db.accounting, "-u", "pos_customer_ledger")
+    copy_backfill(args, args.db.accounting)
     registry = Registry(args.db.accounting)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -15,10 +15,9 @@ the JSON counters or the writes.
     ./dev.sh bench bench/bench_profiles.py [--runs 3]
 """
 
-import sys
 import time
 
-from common import bench_parser, copy_database, parse_args, psql, run_odoo
+from common import bench_parser, copy_backfill, parse_args, psql
 
 import odoo
 from odoo import api
@@ -95,13 +94,7 @@ def main():
     parser = bench_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parse_args(parser)
-    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
-        sys.exit(
-            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
-            "--customers 100000 first"
-        )
-    copy_database(args.db.backfill, args.db.profiles)
-    run_odoo(args.config, args.db.profiles, "-u", "pos_customer_ledger")
+    copy_backfill(args, args.db.profiles)
     began = time.perf_counter()
     psql(args.db.profiles, RESHAPE_SQL, check=True)
     psql(args.db.profiles, "VACUUM ANALYZE", check=True)

@@ -74,6 +74,18 @@ def copy_database(template, name):
     subprocess.run(["createdb", "-T", template, name], check=True)
 
 
+def copy_backfill(args, name):
+    """(Re)create ``name`` as a copy of the large ledger bench_backfill.py leaves,
+    with the addon updated to this checkout's code."""
+    if psql(args.db.backfill, "select count(*) from pos_customer_ledger_entry") in ("", "0"):
+        sys.exit(
+            f"{args.db.backfill} has no ledger: run bench/bench_backfill.py --orders 1000000 "
+            "--customers 100000 first"
+        )
+    copy_database(args.db.backfill, name)
+    run_odoo(args.config, name, "-u", "pos_customer_ledger")
+
+
 def ensure_databases(args):
     """The two databases of bench_pos_sync.py, with and without the addon;
     created once, the addon updated on later runs."""

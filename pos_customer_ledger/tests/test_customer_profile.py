@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import openpyxl
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
@@ -63,6 +63,10 @@ class TestCustomerProfile(LedgerTestCommon):
         self.assertIn(customer, Partner.search([("ledger_churn_risk", "=", True)]))
         self.assertNotIn(customer, Partner.search([("ledger_churn_risk", "=", False)]))
         self.assertIn(self.other_customer, Partner.search([("ledger_churn_risk", "!=", True)]))
+        # a flag: other comparisons are refused, in the user's language
+        for operator, value in ((">", 0), ("in", [True]), ("=", "yes")):
+            with self.assertRaisesRegex(UserError, "Unsupported search on the churn risk"):
+                Partner.search([("ledger_churn_risk", operator, value)])
 
     def test_nightly_rebuild_gives_the_same_habits(self):
         self.sync_at(self.customer, 12, payment_method=self.bank_pm1)
