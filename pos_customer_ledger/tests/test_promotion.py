@@ -240,7 +240,7 @@ class TestLedgerPromotion(LedgerTestCommon):
 
     def test_loyalty_program_orders_are_those_with_its_rewards(self):
         if not self.Promotion._loyalty_available():
-            self.skipTest("pos_loyalty is not installed")
+            self.skipTest("pos_loyalty is not installed here; ./dev.sh test runs this on a database with it")
         program = self.env["loyalty.program"].create(
             {
                 "name": "Two Euros Off",
