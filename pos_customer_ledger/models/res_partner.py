@@ -509,8 +509,10 @@ class ResPartner(models.Model):
         if partner_ids is not None:
             partner_ids = self.browse(partner_ids).commercial_partner_id.ids
         if partner_ids is None and self._ledger_rebuild_can_run_in_parallel():
+            _logger.info("Customer profile rebuild: parts in parallel on their own connections")
             self._ledger_run_rebuild_in_parallel()
             return True
+        _logger.info("Customer profile rebuild: in the calling transaction")
         # postings update the same rows: hold them off until this commits
         self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
         with self.env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
