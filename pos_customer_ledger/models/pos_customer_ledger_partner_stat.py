@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import timedelta
 
 import pytz
 from psycopg2.extras import Json
@@ -214,56 +215,54 @@ class PosCustomerLedgerPartnerStat(models.Model):
         self.env["res.company"].flush_model(["ledger_rfm_window_days"])
         self.flush_model()
         entry_filter = SQL("entry.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL("TRUE")
+        # per company, as constants: cheaper per sale than a join
+        now, zones, windows = self.env.cr.now(), [], []
+        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
+            zones.append(SQL("WHEN %s THEN %s", company.id, company.partner_id.tz or "UTC"))
+            days = company.ledger_rfm_window_days or 365
+            windows.append(SQL("WHEN %s THEN %s::timestamp", company.id, now - timedelta(days=days)))
+        since = SQL("CASE entry.company_id %s END", SQL(" ").join(windows))
         self.env.cr.execute("DROP TABLE IF EXISTS pos_customer_ledger_visit_profile")
         self.env.cr.execute(
             SQL(
                 """
                 CREATE TEMPORARY TABLE pos_customer_ledger_visit_profile ON COMMIT DROP AS
-                WITH windows AS (
-                    SELECT id AS company_id,
-                           %(now)s - make_interval(days => COALESCE(NULLIF(ledger_rfm_window_days, 0), 365))
-                           AS since
-                      FROM res_company
-                ), sales AS (
-                    SELECT partner_id, company_id, kind = 'sale' AS is_sale, date, amount_total,
-                           date >= since AS in_window, local::date AS day,
+                WITH sales AS (
+                    SELECT partner_id, company_id, date, amount_total, in_window, local::date AS day,
                            extract(hour FROM local)::int AS hour,
                            extract(isodow FROM local)::int AS weekday
-                      FROM (SELECT entry.partner_id, entry.company_id, entry.kind, entry.date,
-                                   entry.amount_total, windows.since,
+                      FROM (SELECT entry.partner_id, entry.company_id, entry.date, entry.amount_total,
+                                   entry.date >= %(since)s AS in_window,
                                    entry.date AT TIME ZONE 'UTC'
-                                   AT TIME ZONE COALESCE(company_partner.tz, 'UTC')
-                                   AS local
+                                   AT TIME ZONE CASE entry.company_id %(zones)s ELSE 'UTC' END AS local
                               FROM pos_customer_ledger_entry entry
-                              JOIN windows ON windows.company_id = entry.company_id
-                              JOIN res_company company ON company.id = entry.company_id
-                              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-                             WHERE entry.kind IN ('sale', 'refund') AND %(entry_filter)s) local_sales
+                             WHERE entry.kind = 'sale' AND %(entry_filter)s) local_sales
                 ), gaps AS (
                     -- a second sale on the same day is a gap of 0: it adds nothing to the sums
-                    SELECT *,
-                           day - lag(day) OVER (PARTITION BY partner_id, company_id, is_sale ORDER BY day)
-                           AS gap
+                    SELECT *, day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
                       FROM sales
                 ), visits AS (
                     SELECT partner_id, company_id,
-                           CASE WHEN bool_or(is_sale)
-                                THEN 1 + COUNT(*) FILTER (WHERE is_sale AND gap > 0) ELSE 0
-                           END AS visit_count,
-                           MAX(day) FILTER (WHERE is_sale) AS last_visit_day,
-                           COALESCE(SUM(gap) FILTER (WHERE is_sale), 0)::float AS interval_sum,
-                           COALESCE(SUM(gap ^ 2) FILTER (WHERE is_sale), 0)::float AS interval_sq_sum,
+                           1 + COUNT(*) FILTER (WHERE gap > 0) AS visit_count,
+                           MAX(day) AS last_visit_day,
+                           COALESCE(SUM(gap), 0)::float AS interval_sum,
+                           COALESCE(SUM(gap ^ 2), 0)::float AS interval_sq_sum,
                            %(hour_counts)s AS hours,
                            %(weekday_counts)s AS weekdays,
                            -- recency, frequency and monetary facts for the RFM scoring
-                           MAX(date) FILTER (WHERE is_sale AND in_window) AS rfm_last_sale,
-                           COUNT(*) FILTER (WHERE is_sale AND in_window) AS rfm_frequency,
+                           MAX(date) FILTER (WHERE in_window) AS rfm_last_sale,
+                           COUNT(*) FILTER (WHERE in_window) AS rfm_frequency,
                            SUM(amount_total) FILTER (WHERE in_window) AS rfm_monetary
                       FROM gaps GROUP BY partner_id, company_id
+                ), refunds AS (
+                    -- refunds count in the monetary value only; they are few, found by index
+                    SELECT entry.partner_id, entry.company_id, SUM(entry.amount_total) AS amount
+                      FROM pos_customer_ledger_entry entry
+                     WHERE entry.kind = 'refund' AND entry.date >= %(since)s AND %(entry_filter)s
+                     GROUP BY entry.partner_id, entry.company_id
                 ), method_counts AS (
-                    SELECT partner_id, company_id, jsonb_object_agg(method, n) AS methods
-                      FROM (SELECT entry.partner_id, entry.company_id,
-                                   payment.payment_method_id::text AS method,
+                    SELECT partner_id, company_id, jsonb_object_agg(method::text, n) AS methods
+                      FROM (SELECT entry.partner_id, entry.company_id, payment.payment_method_id AS method,
                                    COUNT(*) AS n
                               FROM pos_customer_ledger_entry entry
                               JOIN pos_payment payment ON payment.pos_order_id = entry.pos_order_id
@@ -272,7 +271,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
                      GROUP BY partner_id, company_id
                 )
                     SELECT target.id, target.partner_id, target.company_id, visits.rfm_last_sale,
-                           visits.rfm_frequency, visits.rfm_monetary,
+                           visits.rfm_frequency,
+                           visits.rfm_monetary + COALESCE(refunds.amount, 0) AS rfm_monetary,
                            COALESCE(visits.visit_count, 0) AS visit_count, visits.last_visit_day,
                            COALESCE(visits.interval_sum, 0) AS interval_sum,
                            COALESCE(visits.interval_sq_sum, 0) AS interval_sq_sum,
@@ -281,22 +281,20 @@ class PosCustomerLedgerPartnerStat(models.Model):
                            COALESCE(method_counts.methods, '{}'::jsonb) AS payment_method_counts
                       FROM pos_customer_ledger_partner_stat target
                       LEFT JOIN visits USING (partner_id, company_id)
+                      LEFT JOIN refunds USING (partner_id, company_id)
                       LEFT JOIN method_counts USING (partner_id, company_id)
                      WHERE %(target_filter)s
                 """,
                 entry_filter=entry_filter,
-                now=self.env.cr.now(),
+                since=since,
+                zones=SQL(" ").join(zones),
                 hour_counts=SQL(
                     "ARRAY[%s]::int[]",
-                    SQL(", ").join(
-                        SQL("COUNT(*) FILTER (WHERE is_sale AND hour = %s)", h) for h in range(24)
-                    ),
+                    SQL(", ").join(SQL("COUNT(*) FILTER (WHERE hour = %s)", h) for h in range(24)),
                 ),
                 weekday_counts=SQL(
                     "ARRAY[%s]::int[]",
-                    SQL(", ").join(
-                        SQL("COUNT(*) FILTER (WHERE is_sale AND weekday = %s)", d + 1) for d in range(7)
-                    ),
+                    SQL(", ").join(SQL("COUNT(*) FILTER (WHERE weekday = %s)", d + 1) for d in range(7)),
                 ),
                 no_hours=Json([0] * 24),
                 no_weekdays=Json([0] * 7),

@@ -136,6 +136,23 @@ class TestCustomerProfile(LedgerTestCommon):
         self.run_nightly()
         self.assertEqual(len(c4.ledger_segment_history_ids), 2)
 
+    def test_refunds_lower_the_monetary_score_and_are_no_visit(self):
+        customers = self._customers(5)
+        for customer in customers:
+            self.sync_at(customer, 3)
+            self.sync_at(customer, 1)
+        refunded = self.env["pos.order"].search([("partner_id", "=", customers[0].id)], limit=1)
+        self.sync_refund(refunded, self.cash_pm1)
+        self.run_nightly()
+        # 10.70 against 21.40 for the others, who tie and share the lower score
+        self.assertEqual(customers.mapped("rfm_monetary_score"), [1, 2, 2, 2, 2])
+        self.assertEqual(customers.mapped("rfm_frequency_score"), [1, 1, 1, 1, 1])
+        self.assertEqual(customers[0].ledger_visit_count, 2)
+        # scoring some customers reads the ledger itself, and agrees
+        self.env["res.partner"].ledger_recompute_profiles(customers[:2].ids)
+        self.env.invalidate_all()
+        self.assertEqual(customers[:2].mapped("rfm_monetary_score"), [1, 2])
+
     def test_rfm_window_is_configurable(self):
         recent, old = self._customers(2)
         self.sync_at(recent, 1)
