@@ -238,8 +238,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
                               FROM pos_customer_ledger_entry entry
                              WHERE entry.kind = 'sale' AND %(entry_filter)s) local_sales
                 ), gaps AS (
-                    -- a second sale on the same day is a gap of 0: it adds nothing to the sums
-                    SELECT *, day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY day) AS gap
+                    -- a second sale on the same day is a gap of 0: it adds nothing to the sums;
+                    -- in date order, as local days follow it and the ledger's index holds it
+                    SELECT *, day - lag(day) OVER (PARTITION BY partner_id, company_id ORDER BY date) AS gap
                       FROM sales
                 ), visits AS (
                     SELECT partner_id, company_id,
