@@ -207,6 +207,14 @@ PY
     dropdb "$copy"
 }
 
+# recreate_db DB MODULE...: a fresh database with these modules installed
+recreate_db() {
+    local db=$1; shift
+    say "Recreating database $db with $*"
+    dropdb --if-exists "$db"
+    odoo -d "$db" -i "$(IFS=,; echo "$*")" --stop-after-init
+}
+
 run_tests() {
     local db=$1; shift
     # -rs: every skipped test is listed with its reason. --odoo-http: Odoo's HTTP
@@ -216,9 +224,7 @@ run_tests() {
 
 cmd_test() {
     setup
-    say "Recreating test database $TEST_DB"
-    dropdb --if-exists "$TEST_DB"
-    odoo -d "$TEST_DB" -i "$(IFS=,; echo "$MODULE,${BRIDGES[*]}")" --stop-after-init
+    recreate_db "$TEST_DB" "$MODULE" "${BRIDGES[@]}"
     check_upgrade_uninstall
     cd "$ROOT"
     if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
@@ -227,9 +233,8 @@ cmd_test() {
     local status=0 soft_db="${TEST_DB}_soft"
     say "Running the test suite"
     run_tests "$TEST_DB" "$MODULE/tests" "${BRIDGES[@]/%//tests}" "$@" || status=$?
-    say "Recreating $soft_db with ${SOFT_DEPENDENCIES[*]}; running the addon's suite again there"
-    dropdb --if-exists "$soft_db"
-    odoo -d "$soft_db" -i "$(IFS=,; echo "$MODULE,${SOFT_DEPENDENCIES[*]}")" --stop-after-init
+    say "Running the addon's suite again with ${SOFT_DEPENDENCIES[*]} installed"
+    recreate_db "$soft_db" "$MODULE" "${SOFT_DEPENDENCIES[@]}"
     run_tests "$soft_db" "$MODULE/tests" "$@" || status=$?
     [ "$status" = 0 ] || die "the test suite failed (see above)"
 }

@@ -1,5 +1,4 @@
 from collections import Counter
-from datetime import timedelta
 
 import pytz
 from psycopg2.extras import Json
@@ -219,8 +218,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
         now, zones, windows = self.env.cr.now(), [], []
         for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
             zones.append(SQL("WHEN %s THEN %s", company.id, company.partner_id.tz or "UTC"))
-            days = company.ledger_rfm_window_days or 365
-            windows.append(SQL("WHEN %s THEN %s::timestamp", company.id, now - timedelta(days=days)))
+            start = company._ledger_rfm_window_start(now)
+            windows.append(SQL("WHEN %s THEN %s::timestamp", company.id, start))
         since = SQL("CASE entry.company_id %s END", SQL(" ").join(windows))
         self.env.cr.execute("DROP TABLE IF EXISTS pos_customer_ledger_visit_profile")
         self.env.cr.execute(

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 
 
@@ -46,3 +48,8 @@ class ResCompany(models.Model):
         help="A customer is at risk of churning when their last visit is longer ago than this many "
         "times their usual interval between visits.",
     )
+
+    def _ledger_rfm_window_start(self, now):
+        """Start of the company's RFM window ending at ``now``; empty means the default year."""
+        self.ensure_one()
+        return now - timedelta(days=self.ledger_rfm_window_days or 365)

@@ -55,6 +55,13 @@ SEGMENT_RULES = [
     ("at_risk", (1, 2), (3, 4)),
     ("hibernating", (1, 2), (1, 2)),
 ]
+SEGMENT_CASE = SQL(
+    "CASE %s END",
+    SQL(" ").join(
+        SQL("WHEN r = ANY(%s) AND f = ANY(%s) THEN %s", list(recency), list(frequency), code)
+        for code, recency, frequency in SEGMENT_RULES
+    ),
+)
 # rows of each list on the ledger card at the till
 POS_CARD_LIMIT = 5
 
@@ -601,13 +608,6 @@ class ResPartner(models.Model):
 
     @api.model
     def _ledger_score_rfm_company(self, company_id, partner_ids, from_visit_profiles):
-        segment_case = SQL(
-            "CASE %s END",
-            SQL(" ").join(
-                SQL("WHEN r = ANY(%s) AND f = ANY(%s) THEN %s", list(recency), list(frequency), code)
-                for code, recency, frequency in SEGMENT_RULES
-            ),
-        )
         if from_visit_profiles:
             facts = SQL(
                 """
@@ -626,15 +626,13 @@ class ResPartner(models.Model):
                        COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
                        SUM(entry.amount_total) AS monetary
                   FROM pos_customer_ledger_entry entry
-                  JOIN res_company company ON company.id = entry.company_id
                  WHERE entry.company_id = %(company)s AND entry.kind IN ('sale', 'refund')
-                   AND entry.date >= %(now)s
-                       - make_interval(days => COALESCE(NULLIF(company.ledger_rfm_window_days, 0), 365))
+                   AND entry.date >= %(since)s
                  GROUP BY entry.partner_id, entry.company_id
                 HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
                 """,
                 company=company_id,
-                now=self.env.cr.now(),
+                since=self.env["res.company"].browse(company_id)._ledger_rfm_window_start(self.env.cr.now()),
             )
         self.env.execute_query(
             SQL(
@@ -685,7 +683,7 @@ class ResPartner(models.Model):
                 partner_filter=SQL("stat.partner_id = ANY(%s)", list(partner_ids))
                 if partner_ids
                 else SQL("TRUE"),
-                segment_case=segment_case,
+                segment_case=SEGMENT_CASE,
             )
         )
 

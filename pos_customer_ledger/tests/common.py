@@ -3,13 +3,28 @@ from unittest import SkipTest
 
 import odoo.http
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
+CASHIER_GROUPS = "base.group_user,point_of_sale.group_pos_user"
+
 
 class LedgerTestCommon(TestPoSCommon):
     """The basic POS of TestPoSCommon: cash, bank and pay-later methods; customers."""
+
+    @classmethod
+    def company_user(cls, login, groups, **values):
+        """A user of the test company only, in ``groups`` (comma-separated xml ids)."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+            **values,
+        )
 
     @classmethod
     def setUpClass(cls):

@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import LedgerTestCommon
+from .common import CASHIER_GROUPS, LedgerTestCommon
 
 # a 1x1 PNG: the customer's photo
 PHOTO = base64.b64encode(
@@ -25,29 +25,13 @@ class TestLedgerAnonymize(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = [Command.set(cls.company.ids)]
-        cls.manager = new_test_user(
-            cls.env,
-            login="anon_manager",
+        cls.manager = cls.company_user(
+            "anon_manager",
+            "base.group_user,base.group_partner_manager,pos_customer_ledger.group_ledger_manager",
             name="Ledger Manager Li",
-            groups="base.group_user,base.group_partner_manager,pos_customer_ledger.group_ledger_manager",
-            company_id=cls.company.id,
-            company_ids=company,
         )
-        cls.ledger_user = new_test_user(
-            cls.env,
-            login="anon_cashier",
-            groups="base.group_user,base.group_partner_manager,point_of_sale.group_pos_user",
-            company_id=cls.company.id,
-            company_ids=company,
-        )
-        cls.clerk = new_test_user(
-            cls.env,
-            login="anon_clerk",
-            groups="base.group_user,base.group_partner_manager",
-            company_id=cls.company.id,
-            company_ids=company,
-        )
+        cls.ledger_user = cls.company_user("anon_cashier", f"{CASHIER_GROUPS},base.group_partner_manager")
+        cls.clerk = cls.company_user("anon_clerk", "base.group_user,base.group_partner_manager")
         cls.tag = cls.env["pos.customer.preference.tag"].create({"name": "Anon test: no nuts"})
 
     def setUp(self):

@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 
-from .common import LedgerTestCommon
+from .common import CASHIER_GROUPS, LedgerTestCommon
 
 
 @tagged("post_install", "-at_install")
@@ -183,13 +183,7 @@ class TestCustomerProfile(LedgerTestCommon):
         for name in ("rfm_segment", "rfm_recency_score", "ledger_churn_risk", "ledger_preferred_hour"):
             with self.assertRaises(AccessError):
                 self.customer.with_user(clerk).read([name])
-        cashier = new_test_user(
-            self.env,
-            login="segment_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
-            company_id=self.company.id,
-            company_ids=self.company.ids,
-        )
+        cashier = self.company_user("segment_cashier", CASHIER_GROUPS)
         self.assertEqual(self.customer.with_user(cashier).rfm_segment, self.customer.rfm_segment)
 
     def test_export_a_segment_as_contact_list(self):
@@ -217,13 +211,7 @@ class TestCustomerProfile(LedgerTestCommon):
         sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
         self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], ["RFM Customer 3"])
 
-        cashier = new_test_user(
-            self.env,
-            login="segment_export_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
-            company_id=self.company.id,
-            company_ids=self.company.ids,
-        )
+        cashier = self.company_user("segment_export_cashier", CASHIER_GROUPS)
         with self.assertRaises(AccessError):
             Wizard.with_user(cashier).create({"segment": "champions"})
         with self.assertRaises(AccessError):

@@ -8,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.models.pos_customer_segment_history import RFM_SEGMENTS
 
-from .common import LedgerTestCommon
+from .common import CASHIER_GROUPS, LedgerTestCommon
 
 
 @tagged("post_install", "-at_install")
@@ -19,13 +19,7 @@ class TestPosLedgerCard(LedgerTestCommon):
         cls.tea = cls.create_product("Tea", cls.categ_basic, 5.0)
         cls.cake = cls.create_product("Cake", cls.categ_basic, 8.0)
         cls.voucher = cls.create_product("Gift Voucher", cls.categ_basic, 20.0)
-        cls.cashier = new_test_user(
-            cls.env,
-            login="card_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.cashier = cls.company_user("card_cashier", CASHIER_GROUPS)
 
     def card(self, partner=None, user=None, lang="en_US"):
         """The card as the till asks for it: a JSON-RPC call_kw as the cashier."""

@@ -1,8 +1,7 @@
-from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import LedgerTestCommon
+from .common import CASHIER_GROUPS, LedgerTestCommon
 
 
 @tagged("post_install", "-at_install")
@@ -11,19 +10,9 @@ class TestLedgerSecurity(LedgerTestCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.other_company = cls.setup_other_company()["company"]
-        cls.cashier = new_test_user(
-            cls.env,
-            login="ledger_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.auditor = new_test_user(
-            cls.env,
-            login="ledger_auditor",
-            groups="base.group_user,pos_customer_ledger.group_ledger_auditor",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.cashier = cls.company_user("ledger_cashier", CASHIER_GROUPS)
+        cls.auditor = cls.company_user(
+            "ledger_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor"
         )
 
     def _post_in_other_company(self):
