@@ -1,0 +1,78 @@
+"""The checks every amount and date that enters the ledger passes, in one place:
+the till, settlements, adjustments and imports all call these."""
+
+import math
+from datetime import date as date_type
+from datetime import datetime, timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError
+
+# A float carries 15 significant digits exactly: beyond 10**(15 - decimals) the
+# cents are lost on the way to and from the numeric columns.
+SIGNIFICANT_DIGITS = 15
+# Dates a shop's ledger can plausibly hold: nothing before this, nothing later
+# than a day after now (tills' clocks drift).
+EARLIEST_DATE = datetime(2000, 1, 1)
+FUTURE_MARGIN = timedelta(days=1)
+
+
+def max_amount(currency):
+    return 10 ** (SIGNIFICANT_DIGITS - currency.decimal_places)
+
+
+def amount_error(env, amount, currency):
+    """Why ``amount`` cannot enter the ledger in ``currency``, or None."""
+    _ = env._
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError):
+            return _("%(amount)s is not an amount.", amount=amount)
+    if not math.isfinite(amount):
+        return _("%(amount)s is not an amount.", amount=amount)
+    if abs(amount) >= max_amount(currency):
+        return _(
+            "%(amount)s is too large: amounts in %(currency)s must stay below %(limit)s.",
+            amount=amount,
+            currency=currency.name,
+            limit=currency.format(max_amount(currency)),
+        )
+    return None
+
+
+def check_amount(env, amount, currency):
+    """``amount`` as a float rounded to ``currency``; a translated UserError
+    when it is not a finite number the ledger stores exactly."""
+    error = amount_error(env, amount, currency)
+    if error:
+        raise UserError(error)
+    return currency.round(float(amount))
+
+
+def date_error(env, value):
+    """Why ``value`` (a date or datetime, UTC) cannot be a ledger date, or None."""
+    _ = env._
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date_type):
+        moment = datetime.combine(value, datetime.min.time())
+    else:
+        return _("%(value)s is not a date.", value=value)
+    latest = fields.Datetime.now() + FUTURE_MARGIN
+    if moment < EARLIEST_DATE or moment > latest:
+        return _(
+            "%(value)s is not a plausible date: ledger dates run from %(earliest)s to %(latest)s.",
+            value=fields.Datetime.to_string(moment) if isinstance(value, datetime) else value,
+            earliest=fields.Date.to_string(EARLIEST_DATE.date()),
+            latest=fields.Date.to_string(latest.date()),
+        )
+    return None
+
+
+def check_date(env, value):
+    """A translated UserError unless ``value`` is a plausible ledger date."""
+    error = date_error(env, value)
+    if error:
+        raise UserError(error)
+    return value
