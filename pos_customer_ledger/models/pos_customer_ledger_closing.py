@@ -7,8 +7,10 @@ import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from ..tools.access import ledger_right
 
 # kind -> closing field holding its total
 KIND_TOTALS = {
@@ -114,9 +116,8 @@ class PosCustomerLedgerClosing(models.Model):
 
         return to_utc(self.date_from), to_utc(self.date_to + timedelta(days=1))
 
+    @ledger_right("manage")
     def action_close(self):
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(self.env._("Only ledger managers can close a month."))
         Entry = self.env["pos.customer.ledger.entry"].sudo()
         Chain = self.env["pos.customer.ledger.chain"].sudo()
         for closing in self.sorted("date_from"):
@@ -197,11 +198,10 @@ class PosCustomerLedgerClosing(models.Model):
         )
         return figures
 
+    @ledger_right("audit")
     def export_xlsx(self):
         """The closing as XLSX bytes: totals an auditor can re-add by hand."""
         self.ensure_one()
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can export a closing."))
         _ = self.env._
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
@@ -257,6 +257,7 @@ class PosCustomerLedgerClosing(models.Model):
         workbook.close()
         return output.getvalue()
 
+    @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
         attachment = self.env["ir.attachment"].create(

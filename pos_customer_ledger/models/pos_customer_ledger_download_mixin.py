@@ -9,6 +9,10 @@ class PosCustomerLedgerDownloadMixin(models.AbstractModel):
     _name = "pos.customer.ledger.download.mixin"
     _description = "Customer Ledger File Download"
 
+    # a generated file is its company's and its author's: see the security rules
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
     download_file = fields.Binary(readonly=True, attachment=False)
     download_filename = fields.Char(readonly=True)
 

@@ -12,6 +12,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, create_index, float_round, index_exists
 
+from ..tools.access import ledger_right
+
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
 # with the currency's decimals so that the value read back hashes the same.
@@ -437,6 +439,7 @@ class PosCustomerLedgerEntry(models.Model):
     # ----------------------------------------------------------- verification
 
     @api.model
+    @ledger_right("audit")
     def verify_chain(self, company=None):
         """Walk each company's chain from its start and recompute every hash.
 
@@ -447,6 +450,9 @@ class PosCustomerLedgerEntry(models.Model):
         companies = company or self.env.companies
         if isinstance(companies, int):
             companies = self.env["res.company"].browse(companies)
+        # the outcome is recorded on the chain head: only the caller's own companies
+        if not self.env.su and companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You can verify the ledger of your own companies only."))
         self.flush_model()
         checked = 0
         for chain_company in companies:
@@ -590,6 +596,7 @@ class PosCustomerLedgerEntry(models.Model):
         return count
 
     @api.model
+    @ledger_right("manage")
     def backfill(self, limit=None):
         """Post the paid POS orders with a customer and no entry yet, oldest first.
 
@@ -600,8 +607,6 @@ class PosCustomerLedgerEntry(models.Model):
         nothing, and a new run continues where the last committed one ended.
         Returns the number of entries created.
         """
-        if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(self.env._("Only ledger managers can build the ledger from existing orders."))
         self.env.flush_all()
         with self._without_jit():
             return self.sudo()._backfill(limit)
@@ -908,6 +913,7 @@ class PosCustomerLedgerEntry(models.Model):
         return errors
 
     @api.model
+    @ledger_right("manage")
     def post_manual_entry(self, kind, partner, amount, date, reason, company=None, currency=None):
         """Post an ``adjustment`` or ``opening`` entry entered by a ledger manager.
 
@@ -916,8 +922,6 @@ class PosCustomerLedgerEntry(models.Model):
         configured counterpart account. Raises a UserError listing every
         problem, and writes nothing, when the input is not valid.
         """
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(self.env._("Only ledger managers can enter adjustments and opening balances."))
         company = company or self.env.company
         errors = self._manual_entry_errors(kind, partner, amount, date, reason, company, currency)
         if errors:
@@ -1162,6 +1166,7 @@ class PosCustomerLedgerEntry(models.Model):
         )
 
     @api.model
+    @ledger_right("audit")
     def reconcile_with_accounting(self, date=None, partner_ids=None):
         """Compare the ledger with the journals, per customer and POS session.
 
@@ -1291,14 +1296,13 @@ class PosCustomerLedgerEntry(models.Model):
         )
 
     @api.model
+    @ledger_right("settle")
     def settle_dues(self, partner, amount, journal, date=None, memo=None):
         """Take money from a customer against their dues: post a customer payment
         in ``journal`` and reconcile it with their open POS receivables, oldest
         first. The reconciliation posts the ledger's payment entries; they are
         returned."""
         _ = self.env._
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_user"):
-            raise AccessError(_("Only ledger users can settle a customer's dues."))
         partner = partner.commercial_partner_id
         company = journal.company_id
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)

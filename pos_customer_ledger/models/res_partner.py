@@ -10,15 +10,17 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.access import RIGHTS, ledger_right
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
 _logger = logging.getLogger(__name__)
 
-LEDGER_GROUP = "pos_customer_ledger.group_ledger_user"
+# the ledger's fields on a contact: for those who may see the ledger
+LEDGER_GROUP = RIGHTS["view"]
 # whole-ledger aggregates: hash joins and sorts in memory, no JIT
 REBUILD_PLANNER_SETTINGS = {"jit": "off", "enable_nestloop": "off", "work_mem": "256MB"}
 # the profile rebuild's parts, which write different tables: res.partner methods taking partner_ids
@@ -303,12 +305,11 @@ class ResPartner(models.Model):
             domain = ["|", *domain, ("commercial_partner_id", "not in", [p.id for (p,) in with_stats])]
         return domain
 
+    @ledger_right("settle")
     def get_ledger_dues_for_pos(self, config_id):
         """What this customer owes in the company of a point of sale: the till
         asks when the cashier settles their dues, as partners are not preloaded."""
         self.ensure_one()
-        if not self.env.user.has_group("point_of_sale.group_pos_user"):
-            raise AccessError(self.env._("Only Point of Sale users can settle a customer's dues."))
         self.check_access("read")
         config = self.env["pos.config"].browse(config_id)
         config.check_access("read")
@@ -320,6 +321,7 @@ class ResPartner(models.Model):
         )
         return company.currency_id.round(stat.balance)
 
+    @ledger_right("view")
     def action_open_ledger_entries(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -329,6 +331,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
+    @ledger_right("audit")
     def action_open_ledger_statement_wizard(self):
         return {
             "type": "ir.actions.act_window",
@@ -339,22 +342,20 @@ class ResPartner(models.Model):
             "context": {"default_partner_ids": self.commercial_partner_id.ids},
         }
 
+    @ledger_right("audit")
     def ledger_statement_xlsx(self, date_from, date_to, statement_type="activity"):
         """Customer statement of the customers in ``self`` as XLSX bytes, for the
         current company: ``activity`` (opening balance, the period's entries,
         closing balance) or ``outstanding`` (what is due at ``date_to``, aged).
         """
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can export customer statements."))
         return self.env["report.pos_customer_ledger.customer_statement"]._render_xlsx(
             self, date_from, date_to, statement_type
         )
 
+    @ledger_right("audit")
     def ledger_statement_pdf(self, date_from, date_to, statement_type="activity"):
         """The same statements as one PDF, each in its customer's language under
         the company's letterhead."""
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can print customer statements."))
         content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
             "pos_customer_ledger.action_report_customer_statement",
             self.commercial_partner_id.ids,
@@ -362,11 +363,10 @@ class ResPartner(models.Model):
         )
         return content
 
+    @ledger_right("audit")
     def ledger_segment_xlsx(self):
         """The customers in ``self`` as an XLSX contact list with their segment,
         scores and ledger figures in the current company."""
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can export customer lists."))
         _ = self.env._
         partners = self.commercial_partner_id
         partners.fetch(
@@ -502,6 +502,7 @@ class ResPartner(models.Model):
         return done
 
     @api.model
+    @ledger_right("manage")
     def ledger_recompute_profiles(self, partner_ids=None):
         """Rebuild what the ledger knows of the customers (all of them, or
         ``partner_ids``) from their ledger, in a few set-based statements.
@@ -716,6 +717,7 @@ class ResPartner(models.Model):
         ]  # fmt: skip
         return [name for name in names if name in self._fields]
 
+    @ledger_right("manage")
     def action_ledger_anonymize(self):
         """Anonymise the customers' commercial entities and all their contacts:
         personal data replaced or emptied, contacts archived, chatter and
@@ -723,8 +725,6 @@ class ResPartner(models.Model):
         and amounts are untouched, so the hash chain still verifies. Customers
         already anonymised are left as they are."""
         _ = self.env._
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(_("Only ledger managers can anonymise customers."))
         self.check_access("read")  # record rules: only customers of the manager's companies
         Partner = self.sudo().with_context(active_test=False, tracking_disable=True)
         customers = Partner.browse(self.commercial_partner_id.ids).filtered(
@@ -880,6 +880,7 @@ class ResPartner(models.Model):
             if vals:
                 message.write(vals)
 
+    @ledger_right("view")
     def ledger_pos_card(self, config_id=None):
         """What the till shows of the customer, fetched when the cashier opens
         their ledger card: balance due, segment, churn risk and expected next
@@ -887,8 +888,6 @@ class ResPartner(models.Model):
         staff notes. A handful of indexed queries, all in the company of the
         point of sale."""
         self.ensure_one()
-        if not self.env.user.has_group(LEDGER_GROUP):
-            raise AccessError(self.env._("You are not allowed to see the customer ledger."))
         company = self.env["pos.config"].browse(config_id).company_id if config_id else self.env.company
         # one company only: the balance and the favourites are per company
         partner = self.with_context(allowed_company_ids=company.ids)

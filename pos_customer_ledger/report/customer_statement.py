@@ -5,9 +5,10 @@ import pytz
 import xlsxwriter
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.access import check_ledger_right
 from .pos_customer_ledger_aging import AGING_BUCKETS
 
 ENTRY_FIELDS = [
@@ -162,8 +163,8 @@ class CustomerStatementReport(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         """Values of the PDF statement (QWeb), one document per customer."""
-        if not self.env.su and not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can print customer statements."))
+        # the report engine calls this directly (print menus, mail templates)
+        check_ledger_right(self.env, "audit")
         # without data (e.g. a mail template's attachment) the context tells what to print
         data = data or {}
         context = self.env.context

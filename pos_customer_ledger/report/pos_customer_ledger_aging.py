@@ -4,8 +4,9 @@ from datetime import timedelta
 import xlsxwriter
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from ..tools.access import ledger_right
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
@@ -159,6 +160,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         )
 
     @api.model
+    @ledger_right("audit")
     def get_aged_dues(self, date=None, partner_ids=None):
         """Aged dues as of ``date`` as a list of dicts, largest dues first."""
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
@@ -175,10 +177,9 @@ class PosCustomerLedgerAging(models.TransientModel):
         return rows
 
     @api.model
+    @ledger_right("audit")
     def aged_dues_xlsx(self, date=None):
         """Aged dues of every customer as of ``date``, as XLSX bytes."""
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can export aged dues."))
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         rows = self.get_aged_dues(date)
         _ = self.env._

@@ -5,10 +5,11 @@ import pytz
 import xlsxwriter
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..models.pos_order import LEDGER_STATES
+from ..tools.access import ledger_right
 
 REPEAT_DAYS = 30
 
@@ -239,15 +240,11 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _check_report_access(self):
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_auditor"):
-            raise AccessError(self.env._("Only ledger auditors and managers can report on promotions."))
-
-    @api.model
     def _segment_labels(self):
         return dict(self.env["res.partner"]._fields["rfm_segment"]._description_selection(self.env))
 
     @api.model
+    @ledger_right("audit")
     def get_promotion_effectiveness(
         self, promotion, date_from=None, date_to=None, baseline_date_from=None, baseline_date_to=None
     ):
@@ -262,7 +259,6 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         :return: dict with the periods, ``metrics`` (key, label, promotion,
             baseline, uplift in percent or None, per_day), ``segments`` and ``notes``
         """
-        self._check_report_access()
         promotion = self._get_promotion(promotion)
         default_from, default_to = self._default_dates(promotion)
         date_from = fields.Date.to_date(date_from) or default_from
@@ -461,6 +457,7 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    @ledger_right("audit")
     def promotion_effectiveness_xlsx(
         self, promotion, date_from=None, date_to=None, baseline_date_from=None, baseline_date_to=None
     ):

@@ -139,7 +139,7 @@ class TestPosLedgerCard(LedgerTestCommon):
         clerk = new_test_user(
             self.env, login="card_clerk", groups="base.group_user,base.group_partner_manager"
         )
-        with self.assertRaisesRegex(AccessError, "not allowed to see the customer ledger"):
+        with self.assertRaisesRegex(AccessError, "Only customer ledger users can see the customer ledger"):
             self.card(user=clerk)
         # a cashier of another company cannot read this company's card either
         other_company = self.setup_other_company()["company"]

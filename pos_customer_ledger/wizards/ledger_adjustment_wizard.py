@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.access import ledger_right
+
 
 class LedgerAdjustmentWizard(models.TransientModel):
     _name = "pos.customer.ledger.adjustment.wizard"
@@ -23,6 +25,7 @@ class LedgerAdjustmentWizard(models.TransientModel):
     date = fields.Date(required=True, default=fields.Date.context_today)
     reason = fields.Text(required=True)
 
+    @ledger_right("manage")
     def action_post(self):
         self.ensure_one()
         entry = self.env["pos.customer.ledger.entry"].post_manual_entry(

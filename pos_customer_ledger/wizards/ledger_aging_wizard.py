@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.access import ledger_right
+
 
 class LedgerAgingWizard(models.TransientModel):
     _name = "pos.customer.ledger.aging.wizard"
@@ -8,6 +10,7 @@ class LedgerAgingWizard(models.TransientModel):
 
     date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
 
+    @ledger_right("audit")
     def action_view(self):
         self.ensure_one()
         self.env["pos.customer.ledger.aging"]._snapshot(self)
@@ -18,6 +21,7 @@ class LedgerAgingWizard(models.TransientModel):
         action["display_name"] = self.env._("Aged Dues as of %(date)s", date=self.date)
         return action
 
+    @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.env["pos.customer.ledger.aging"].aged_dues_xlsx(self.date)

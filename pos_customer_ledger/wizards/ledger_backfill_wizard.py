@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.access import ledger_right
+
 WIZARD_LIMIT = 50000
 
 
@@ -10,6 +12,9 @@ class LedgerBackfillWizard(models.TransientModel):
     pending_count = fields.Integer(string="Orders to Post", readonly=True)
     created_count = fields.Integer(string="Entries Created", readonly=True)
     state = fields.Selection([("new", "New"), ("done", "Done")], default="new", readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -18,6 +23,7 @@ class LedgerBackfillWizard(models.TransientModel):
             res["pending_count"] = self.env["pos.customer.ledger.entry"]._backfill_pending_count()
         return res
 
+    @ledger_right("manage")
     def action_backfill(self):
         """Post up to WIZARD_LIMIT orders now; the scheduled action takes the rest."""
         self.ensure_one()

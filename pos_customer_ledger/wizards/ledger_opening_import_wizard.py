@@ -8,7 +8,9 @@ import zipfile
 from datetime import date, datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
+
+from ..tools.access import ledger_right
 
 # Accepted header names per column, lower case; the first is the documented one.
 COLUMN_ALIASES = {
@@ -44,6 +46,7 @@ class LedgerOpeningImportWizard(models.TransientModel):
         help="Reason of the rows that have no reason.",
     )
 
+    @ledger_right("manage")
     def action_import(self):
         self.ensure_one()
         entries = self._import()
@@ -61,8 +64,6 @@ class LedgerOpeningImportWizard(models.TransientModel):
         Any bad row rejects the whole file, with every problem listed by line
         number; posting happens in one savepoint, so nothing is half imported.
         """
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(self.env._("Only ledger managers can import opening balances."))
         rows = self._read_rows()
         vals_list, errors = self._validate_rows(rows)
         if errors:

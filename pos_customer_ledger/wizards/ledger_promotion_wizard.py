@@ -1,5 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..tools.access import ledger_right
+
 
 class LedgerPromotionWizard(models.TransientModel):
     """Choose a promotion and two periods, see how it did, export it.
@@ -13,9 +15,6 @@ class LedgerPromotionWizard(models.TransientModel):
     _inherit = ["pos.customer.ledger.download.mixin"]
     _description = "Promotion Effectiveness"
 
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, default=lambda self: self.env.company
-    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     promotion_ref = fields.Reference(
         selection="_selection_promotion_ref",
@@ -85,6 +84,7 @@ class LedgerPromotionWizard(models.TransientModel):
             self.baseline_date_to,
         )
 
+    @ledger_right("audit")
     def action_compute(self):
         """Show the figures in the wizard."""
         self.ensure_one()
@@ -142,6 +142,7 @@ class LedgerPromotionWizard(models.TransientModel):
             "target": "new",
         }
 
+    @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.env["pos.customer.ledger.promotion"].promotion_effectiveness_xlsx(*self._report_args())

@@ -9,6 +9,7 @@ class LedgerPromotionWizardMetric(models.TransientModel):
     wizard_id = fields.Many2one(
         "pos.customer.ledger.promotion.wizard", required=True, ondelete="cascade", index=True
     )
+    company_id = fields.Many2one(related="wizard_id.company_id", store=True)
     sequence = fields.Integer()
     key = fields.Char(readonly=True)
     name = fields.Char(string="Measure", readonly=True)

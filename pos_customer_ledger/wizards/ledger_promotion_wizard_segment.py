@@ -9,6 +9,7 @@ class LedgerPromotionWizardSegment(models.TransientModel):
     wizard_id = fields.Many2one(
         "pos.customer.ledger.promotion.wizard", required=True, ondelete="cascade", index=True
     )
+    company_id = fields.Many2one(related="wizard_id.company_id", store=True)
     currency_id = fields.Many2one(related="wizard_id.currency_id")
     sequence = fields.Integer()
     segment = fields.Char(readonly=True)

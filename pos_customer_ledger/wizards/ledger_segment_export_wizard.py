@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from ..models.pos_customer_segment_history import RFM_SEGMENTS
+from ..tools.access import ledger_right
 
 
 class LedgerSegmentExportWizard(models.TransientModel):
@@ -20,6 +21,7 @@ class LedgerSegmentExportWizard(models.TransientModel):
             domain.append(("email", "!=", False))
         return domain
 
+    @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
         partners = self.env["res.partner"].search(self._domain(), order="name, id")

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.access import ledger_right
+
 
 class LedgerStatementWizard(models.TransientModel):
     _name = "pos.customer.ledger.statement.wizard"
@@ -35,6 +37,7 @@ class LedgerStatementWizard(models.TransientModel):
             res["partner_ids"] = [fields.Command.set(partners.ids)]
         return res
 
+    @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
         content = self.partner_ids.ledger_statement_xlsx(self.date_from, self.date_to, self.statement_type)
@@ -43,6 +46,7 @@ class LedgerStatementWizard(models.TransientModel):
             self.env._("customer_statement_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to),
         )
 
+    @ledger_right("audit")
     def action_print_pdf(self):
         self.ensure_one()
         partners = self.partner_ids.commercial_partner_id

@@ -1,10 +1,15 @@
 from odoo import fields, models
 
+from ..tools.access import ledger_right
+
 
 class LedgerVerifyWizard(models.TransientModel):
     _name = "pos.customer.ledger.verify.wizard"
     _description = "Customer Ledger Integrity Check"
 
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
     company_ids = fields.Many2many(
         "res.company", string="Companies", required=True, default=lambda self: self.env.companies
     )
@@ -15,6 +20,7 @@ class LedgerVerifyWizard(models.TransientModel):
     message = fields.Char(string="Result", readonly=True)
     verified_date = fields.Datetime(readonly=True)
 
+    @ledger_right("audit")
     def action_verify(self):
         self.ensure_one()
         result = self.env["pos.customer.ledger.entry"].verify_chain(self.company_ids)
@@ -36,5 +42,6 @@ class LedgerVerifyWizard(models.TransientModel):
             "target": "new",
         }
 
+    @ledger_right("audit")
     def action_print(self):
         return self.env.ref("pos_customer_ledger.action_report_ledger_verification").report_action(self)

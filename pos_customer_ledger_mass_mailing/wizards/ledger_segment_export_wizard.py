@@ -1,10 +1,13 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.pos_customer_ledger.tools.access import ledger_right
+
 
 class LedgerSegmentExportWizard(models.TransientModel):
     _inherit = "pos.customer.segment.export.wizard"
 
+    @ledger_right("audit")
     def action_create_mailing_list(self):
         """A mailing list of the segment's customers who have an email, as of
         now: customers already in Email Marketing keep their contact (and
