@@ -160,25 +160,26 @@ class TestAccessSweep(HttpCase):
         self.assertEqual(rights, set(RIGHTS), "every right is used")
 
     def test_every_public_method_through_rpc_as_every_user(self):
-        """Every guarded method called with no arguments through JSON-RPC
+        """Every public method called with no arguments through JSON-RPC
         (record methods on an empty recordset): AccessError, with the
-        helper's message, exactly for the users the table refuses."""
-        guarded = sorted(
+        helper's message, exactly for the users the table refuses. A method
+        without a right is refused to portal and internal users at least."""
+        methods = sorted(
             (model, name, functions[0])
             for (model, name), functions in ledger_public_methods(self.env).items()
-            if hasattr(functions[0], "_ledger_right")
+            if (model, name) not in EXEMPT
         )
         mismatches = []
         for kind, user in self.users.items():
             self.login(user)
             refusals = {right: _refusal(self.env(user=user), right) for right in RIGHTS}
-            for model, name, function in guarded:
-                right = function._ledger_right
+            for model, name, function in methods:
+                right = getattr(function, "_ledger_right", None)
                 args = [] if getattr(function, "_api", None) == "model" else [[]]
                 _result, error = self.rpc(model, name, args)
                 refused = error is not None and error[0] == "odoo.exceptions.AccessError"
-                expected = right not in ALLOWED[kind]
-                if refused != expected or (refused and error[1] != refusals[right]):
+                expected = not ALLOWED[kind] if right is None else right not in ALLOWED[kind]
+                if refused != expected or (refused and right and error[1] != refusals[right]):
                     mismatches.append(f"{kind}: {model}.{name} ({right}): {error}")
         self.assertFalse(mismatches, "calls not refused as the table says")
 
@@ -343,3 +344,27 @@ class TestAccessSweep(HttpCase):
         domain = [("wizard_id", "=", wizard.id)]
         self.assertTrue(Aging.with_context(allowed_company_ids=self.company_a.ids).search(domain))
         self.assertFalse(Aging.with_context(allowed_company_ids=self.company_b.ids).search(domain))
+
+    def test_closing_export_stays_in_its_company(self):
+        """An auditor exports a closed month of their company; another
+        company's auditor can neither download it nor verify, and so
+        overwrite the recorded check of, company A's chain."""
+        self.login(self.users["manager"])
+        closing = self.rpc_ok("pos.customer.ledger.closing", "create", [{}])
+        self.rpc_ok("pos.customer.ledger.closing", "action_close", [[closing]])
+        self.login(self.users["auditor"])
+        url = self.rpc_ok("pos.customer.ledger.closing", "action_export_xlsx", [[closing]])["url"]
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content.startswith(b"PK"))
+
+        chain = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company_a.id)])
+        checked_on = chain.verified_date
+        self.login(self.other_auditor)
+        self.assertEqual(self.url_open(url).status_code, 404)
+        _result, error = self.rpc(
+            "pos.customer.ledger.entry", "verify_chain", kwargs={"company": self.company_a.id}
+        )
+        self.assertEqual(error and error[0], "odoo.exceptions.AccessError")
+        chain.invalidate_recordset()
+        self.assertEqual(chain.verified_date, checked_on)
