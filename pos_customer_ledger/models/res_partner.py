@@ -76,7 +76,8 @@ class ResPartner(models.Model):
         compute="_compute_ledger_stats",
         search="_search_ledger_balance",
         groups=LEDGER_GROUP,
-        help="What the customer owes the shop on their POS customer account.",
+        help="What the customer owes the shop on their POS customer account; negative when "
+        "they are in credit (see Ledger Credit).",
     )
     ledger_credit = fields.Monetary(
         string="Ledger Credit",
