@@ -92,6 +92,17 @@ def pos_order_kind(has_lines, refunded_order_id, amount_total, amount_due):
     return "refund" if refunded_order_id or amount_total < 0 else "sale"
 
 
+def overpayment_error(env, partner, owed, amount, currency):
+    """Why a payment beyond the dues is refused, in a company that takes no deposits."""
+    return env._(
+        "%(customer)s owes %(owed)s; %(amount)s cannot be paid into the customer account: "
+        "this company refuses payments beyond the dues.",
+        customer=partner.display_name,
+        owed=currency.format(max(owed, 0.0)),
+        amount=currency.format(amount),
+    )
+
+
 class PosCustomerLedgerEntry(models.Model):
     _name = "pos.customer.ledger.entry"
     _description = "Customer Ledger Entry"
@@ -1044,6 +1055,10 @@ class PosCustomerLedgerEntry(models.Model):
                         UNION ALL
                         SELECT move_id, NULL FROM pos_customer_ledger_entry
                          WHERE kind = 'adjustment' AND move_id IS NOT NULL %(adjustment)s
+                        UNION ALL
+                        SELECT move_id, NULL FROM pos_customer_ledger_entry
+                         WHERE kind = 'payment' AND source_key LIKE %(deposit_keys)s
+                               AND move_id IS NOT NULL %(deposit)s
                     ) moves
                     GROUP BY move_id
               ) origin ON origin.move_id = line.move_id
@@ -1062,6 +1077,8 @@ class PosCustomerLedgerEntry(models.Model):
             account_payment=only("move_id"),
             statement=only("move_id"),
             adjustment=only("move_id"),
+            deposit=only("move_id"),
+            deposit_keys="deposit:%",
         )
 
     @api.model
@@ -1298,29 +1315,32 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     @ledger_right("settle")
     def settle_dues(self, partner, amount, journal, date=None, memo=None):
-        """Take money from a customer against their dues: post a customer payment
-        in ``journal`` and reconcile it with their open POS receivables, oldest
-        first. The reconciliation posts the ledger's payment entries; they are
-        returned."""
+        """Take money from a customer: post a customer payment of ``amount``, in
+        the currency of ``journal``, and reconcile it with their open POS
+        receivables, oldest first; the reconciliations post the ledger's payment
+        entries. A payment beyond those dues is a deposit that leaves the
+        customer in credit (see _post_deposits), unless the company refuses
+        payments beyond the dues. Returns the payment entries."""
         _ = self.env._
         partner = partner.commercial_partner_id
         company = journal.company_id
+        currency = company.currency_id
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         receivable = partner.with_company(company).property_account_receivable_id
         open_lines = self._open_dues_lines(partner, company, receivable)
         owed = sum(open_lines.mapped("amount_residual"))
+        # compared and posted in the company's currency, at the payment date's rate
+        company_amount = (journal.currency_id or currency)._convert(
+            amount or 0.0, currency, company, date, round=True
+        )
         errors = []
-        if company.currency_id.compare_amounts(amount or 0.0, 0.0) <= 0:
+        if currency.compare_amounts(company_amount, 0.0) <= 0:
             errors.append(_("The amount to settle must be positive."))
-        elif company.currency_id.compare_amounts(amount, owed) > 0:
-            errors.append(
-                _(
-                    "%(customer)s owes %(owed)s; %(amount)s cannot be settled.",
-                    customer=partner.display_name,
-                    owed=company.currency_id.format(owed),
-                    amount=company.currency_id.format(amount),
-                )
-            )
+        elif company.ledger_refuse_overpayment:
+            # the lock held until commit: two settlements cannot both take the same dues
+            balance = self.env["pos.customer.ledger.chain"].sudo()._lock_head(company.id, partner.id)[2]
+            if currency.compare_amounts(company_amount, balance) > 0:
+                errors.append(overpayment_error(self.env, partner, balance, company_amount, currency))
         if journal.type not in ("cash", "bank"):
             errors.append(_("Dues are settled in a cash or bank journal."))
         if errors:
@@ -1352,10 +1372,53 @@ class PosCustomerLedgerEntry(models.Model):
                         journal=journal.display_name,
                     )
                 )
-            (payment_lines | open_lines).reconcile()
+            if currency.compare_amounts(-sum(payment_lines.mapped("balance")), owed) > 0:
+                # posted first: the payment's receivable item is then the ledger's
+                # own, and its reconciliations with the dues post nothing more
+                self._post_deposits(payment.move_id)
+            if open_lines:
+                (payment_lines | open_lines).reconcile()
             return self.search(
                 [("move_id", "=", payment.move_id.id), ("kind", "=", "payment")], order="sequence_number"
             )
+
+    @api.model
+    def _post_deposits(self, moves):
+        """Post each customer payment in ``moves`` that goes beyond the dues as
+        one payment entry for its whole amount, once ('deposit:<move id>').
+
+        Its receivable item then counts among the ledger's own (see
+        _pos_receivable_lines_sql), like a till settlement's: its
+        reconciliations with POS dues, now or later, move nothing in the
+        ledger, and what is left of it is the customer's credit."""
+        self.env.flush_all()
+        posted = set(
+            self.search([("source_key", "in", [f"deposit:{move.id}" for move in moves])]).mapped("source_key")
+        )
+        vals_list = []
+        for move in moves:
+            if f"deposit:{move.id}" in posted:
+                continue
+            partner = move.partner_id.commercial_partner_id
+            receivable = partner.with_company(move.company_id).property_account_receivable_id
+            lines = move.line_ids.filtered_domain([("account_id", "=", receivable.id)])
+            due = move.company_id.currency_id.round(sum(lines.mapped("balance")))
+            vals_list.append(
+                {
+                    "company_id": move.company_id.id,
+                    "partner_id": partner.id,
+                    "date": self._local_noon(move.date),
+                    "kind": "payment",
+                    "user_id": self.env.uid,
+                    "amount_total": -due,
+                    "amount_due": due,
+                    "move_id": move.id,
+                    "receivable_line_id": lines[:1].id,
+                    "note": self.env._("Deposit: %(move)s, beyond the dues", move=move.name),
+                    "source_key": f"deposit:{move.id}",
+                }
+            )
+        return self._post(vals_list)
 
     @api.model
     def _open_dues_lines(self, partner, company, receivable):

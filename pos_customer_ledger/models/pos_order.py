@@ -2,7 +2,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
-from .pos_customer_ledger_entry import pos_order_kind
+from .pos_customer_ledger_entry import overpayment_error, pos_order_kind
 
 LEDGER_STATES = ("paid", "done", "invoiced")
 
@@ -35,11 +35,18 @@ class PosOrder(models.Model):
         return res
 
     def _ledger_check_settlement(self):
-        """Refuse a settlement of dues (an order without products paid partly on
-        the customer account) that cannot be taken; the whole sync is then
-        rolled back, so nothing of it is written."""
+        """Refuse a payment into the customer account that cannot be taken; the
+        whole sync is then rolled back, so nothing of it is written.
+
+        An order without products paid partly by a negative customer-account
+        payment settles dues; beyond the dues it is a deposit that leaves the
+        customer in credit, as Odoo allows. A company that refuses payments
+        beyond the dues refuses every order, with or without products, that
+        pays so much into the account that the balance would fall below zero.
+        """
         self.ensure_one()
-        if self.lines:
+        company = self.company_id
+        if self.lines and not company.ledger_refuse_overpayment:
             return
         customer_account = self.payment_ids.filtered(
             lambda payment: payment.payment_method_id.type == "pay_later"
@@ -47,33 +54,35 @@ class PosOrder(models.Model):
         if not customer_account:
             return
         _ = self.env._
-        company = self.company_id
         currency = company.currency_id
         amount = -self.currency_id._convert(
             sum(customer_account.mapped("amount")), currency, company, self.date_order, round=True
         )
-        if not self.partner_id:
-            raise UserError(_("Select the customer whose dues are settled."))
-        if currency.compare_amounts(amount, 0.0) <= 0:
-            raise UserError(_("The amount to settle must be positive."))
-        if not all(customer_account.payment_method_id.mapped("split_transactions")):
-            raise UserError(
-                _("Dues are settled on a customer account payment method, one that identifies the customer.")
-            )
-        if self.to_invoice:
-            raise UserError(_("A settlement of dues cannot be invoiced."))
+        if not self.lines:
+            if not self.partner_id:
+                raise UserError(_("Select the customer whose dues are settled."))
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(_("The amount to settle must be positive."))
+            if not all(customer_account.payment_method_id.mapped("split_transactions")):
+                raise UserError(
+                    _(
+                        "Dues are settled on a customer account payment method, "
+                        "one that identifies the customer."
+                    )
+                )
+            if self.to_invoice:
+                raise UserError(_("A settlement of dues cannot be invoiced."))
+        if not (
+            company.ledger_refuse_overpayment
+            and self.partner_id
+            and currency.compare_amounts(amount, 0.0) > 0
+        ):
+            return
         partner = self.partner_id.commercial_partner_id
-        # the lock held until commit: two tills cannot both settle the same dues
+        # the lock held until commit: two tills cannot both take the same dues
         owed = self.env["pos.customer.ledger.chain"].sudo()._lock_head(company.id, partner.id)[2]
         if currency.compare_amounts(amount, owed) > 0:
-            raise UserError(
-                _(
-                    "%(customer)s owes %(owed)s; %(amount)s cannot be settled.",
-                    customer=partner.display_name,
-                    owed=currency.format(owed),
-                    amount=currency.format(amount),
-                )
-            )
+            raise UserError(overpayment_error(self.env, partner, owed, amount, currency))
 
     def _generate_pos_order_invoice(self):
         res = super()._generate_pos_order_invoice()

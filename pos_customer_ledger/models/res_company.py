@@ -49,6 +49,17 @@ class ResCompany(models.Model):
         "times their usual interval between visits.",
     )
 
+    ledger_refuse_overpayment = fields.Boolean(
+        string="Refuse Payments Beyond Dues",
+        help="Refuse any payment into a customer account, at the till or in the back office, that "
+        "would leave the customer in credit. Off: such a payment is a deposit, spent later through "
+        "the customer account.",
+    )
+
+    def _load_pos_data_fields(self, config_id):
+        # the till limits a settlement to the dues when deposits are refused
+        return [*super()._load_pos_data_fields(config_id), "ledger_refuse_overpayment"]
+
     def _ledger_rfm_window_start(self, now):
         """Start of the company's RFM window ending at ``now``; empty means the default year."""
         self.ensure_one()

@@ -20,3 +20,4 @@ class ResConfigSettings(models.TransientModel):
     )
     ledger_rfm_window_days = fields.Integer(related="company_id.ledger_rfm_window_days", readonly=False)
     ledger_churn_factor = fields.Float(related="company_id.ledger_churn_factor", readonly=False)
+    ledger_refuse_overpayment = fields.Boolean(related="company_id.ledger_refuse_overpayment", readonly=False)

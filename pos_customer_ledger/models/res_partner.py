@@ -78,7 +78,16 @@ class ResPartner(models.Model):
         compute="_compute_ledger_stats",
         search="_search_ledger_balance",
         groups=LEDGER_GROUP,
-        help="What the customer owes the shop on their POS customer account.",
+        help="What the customer owes the shop on their POS customer account; negative when "
+        "they are in credit (see Ledger Credit).",
+    )
+    ledger_credit = fields.Monetary(
+        string="Ledger Credit",
+        currency_field="ledger_currency_id",
+        compute="_compute_ledger_stats",
+        groups=LEDGER_GROUP,
+        help="What the shop owes the customer: paid into their customer account beyond their dues "
+        "(a deposit) and not spent yet. A negative ledger balance.",
     )
     ledger_order_count = fields.Integer(
         string="Ledger Orders", compute="_compute_ledger_stats", groups=LEDGER_GROUP
@@ -286,6 +295,7 @@ class ResPartner(models.Model):
             )
             partner.ledger_currency_id = self.env.company.currency_id
             partner.ledger_balance = balance
+            partner.ledger_credit = max(-balance, 0.0)
             partner.ledger_order_count = count
             partner.ledger_total_spent = spent
             partner.ledger_avg_basket = spent / count if count else 0.0

@@ -117,6 +117,7 @@ class CustomerStatementReport(models.AbstractModel):
                     "total": sum(entry.amount_total for entry in partner_lines),
                     "dues": dues,
                     "closing": opening_balance + dues,
+                    "credit": max(-(opening_balance + dues), 0.0),
                 }
             )
         return statements
@@ -156,6 +157,7 @@ class CustomerStatementReport(models.AbstractModel):
                     "lines": lines[partner.id],
                     "buckets": [(name, float(buckets.get(name) or 0.0)) for name in AGING_BUCKETS],
                     "closing": float(buckets.get("balance") or 0.0),
+                    "credit": float(buckets.get("credit") or 0.0),
                 }
             )
         return statements
@@ -193,6 +195,9 @@ class CustomerStatementReport(models.AbstractModel):
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         money_format = "#,##0.00;-#,##0.00"
+        # a negative balance is what the shop owes the customer: shown as a credit
+        credit_word = _("Credit").replace('"', "")
+        balance_format = f'#,##0.00;#,##0.00 "{credit_word}"'
         fmt = {
             "title": workbook.add_format({"bold": True, "font_size": 14}),
             "bold": workbook.add_format({"bold": True}),
@@ -201,6 +206,8 @@ class CustomerStatementReport(models.AbstractModel):
             "day": workbook.add_format({"num_format": "yyyy-mm-dd"}),
             "money": workbook.add_format({"num_format": money_format}),
             "money_bold": workbook.add_format({"num_format": money_format, "bold": True, "top": 1}),
+            "balance": workbook.add_format({"num_format": balance_format}),
+            "balance_bold": workbook.add_format({"num_format": balance_format, "bold": True, "top": 1}),
         }
         sheet = workbook.add_worksheet(_("Statement"))
         company = data["company"]
@@ -266,7 +273,7 @@ class CustomerStatementReport(models.AbstractModel):
         for statement in data["statements"]:
             row = self._write_customer_header(sheet, fmt, row, statement["partner"], columns)
             sheet.write(row, 1, _("Opening balance"), fmt["bold"])
-            sheet.write_number(row, 8, statement["opening"], fmt["money"])
+            sheet.write_number(row, 8, statement["opening"], fmt["balance"])
             row += 1
             for entry, balance in zip(statement["lines"], statement["balances"], strict=True):
                 local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
@@ -278,14 +285,14 @@ class CustomerStatementReport(models.AbstractModel):
                 sheet.write(row, 5, entry.user_id.name or "")
                 sheet.write_number(row, 6, entry.amount_total, fmt["money"])
                 sheet.write_number(row, 7, entry.amount_due, fmt["money"])
-                sheet.write_number(row, 8, balance, fmt["money"])
+                sheet.write_number(row, 8, balance, fmt["balance"])
                 row += 1
             sheet.write(row, 1, _("Totals"), fmt["bold"])
             sheet.write_number(row, 6, statement["total"], fmt["money_bold"])
             sheet.write_number(row, 7, statement["dues"], fmt["money_bold"])
             row += 1
             sheet.write(row, 1, _("Closing balance"), fmt["bold"])
-            sheet.write_number(row, 8, statement["closing"], fmt["money_bold"])
+            sheet.write_number(row, 8, statement["closing"], fmt["balance_bold"])
             row += 2
 
     @api.model
@@ -328,4 +335,8 @@ class CustomerStatementReport(models.AbstractModel):
             row += 1
             sheet.write(row, 1, _("Total due"), fmt["bold"])
             sheet.write_number(row, 7, statement["closing"], fmt["money_bold"])
+            if statement["credit"]:
+                row += 1
+                sheet.write(row, 1, _("Credit"), fmt["bold"])
+                sheet.write_number(row, 7, statement["credit"], fmt["money_bold"])
             row += 2

@@ -32,7 +32,12 @@ class PosCustomerLedgerAging(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    balance = fields.Monetary(string="Dues", readonly=True)
+    balance = fields.Monetary(
+        string="Dues", readonly=True, help="What the customer owes; zero when in credit."
+    )
+    credit = fields.Monetary(
+        readonly=True, help="Paid into the customer account beyond the dues (a deposit) and not spent yet."
+    )
     not_due = fields.Monetary(string="Not Due", readonly=True)
     days_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
     days_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
@@ -44,7 +49,15 @@ class PosCustomerLedgerAging(models.TransientModel):
     def _snapshot(self, wizard):
         """Store the aged dues as of the wizard's date, in one statement."""
         self.env.flush_all()
-        columns = ("company_id", "partner_id", "aging_date", "balance", *AGING_BUCKETS, "oldest_due_date")
+        columns = (
+            "company_id",
+            "partner_id",
+            "aging_date",
+            "balance",
+            "credit",
+            *AGING_BUCKETS,
+            "oldest_due_date",
+        )
         column_sql = SQL(", ").join(SQL.identifier(column) for column in columns)
         with self.env["pos.customer.ledger.entry"]._for_large_reports():
             self.env.execute_query(
@@ -139,10 +152,10 @@ class PosCustomerLedgerAging(models.TransientModel):
     def _aging_sql(self, date, partner_ids=None):
         return SQL(
             """
-            SELECT company_id, partner_id, %(date)s::date AS aging_date, balance,
-                   -- a credit balance (paid in advance) shows as a negative "not due"
-                   LEAST(balance, 0)
-                   + COALESCE(SUM(open_amount) FILTER (WHERE due_date >= %(date)s), 0) AS not_due,
+            SELECT company_id, partner_id, %(date)s::date AS aging_date,
+                   -- a negative balance is a credit (a deposit), not a negative due
+                   GREATEST(balance, 0) AS balance, GREATEST(-balance, 0) AS credit,
+                   COALESCE(SUM(open_amount) FILTER (WHERE due_date >= %(date)s), 0) AS not_due,
                    COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date BETWEEN 1 AND 30), 0)
                        AS days_1_30,
                    COALESCE(SUM(open_amount) FILTER (WHERE %(date)s - due_date BETWEEN 31 AND 60), 0)
@@ -162,13 +175,15 @@ class PosCustomerLedgerAging(models.TransientModel):
     @api.model
     @ledger_right("audit")
     def get_aged_dues(self, date=None, partner_ids=None):
-        """Aged dues as of ``date`` as a list of dicts, largest dues first."""
+        """Aged dues as of ``date`` as a list of dicts, largest dues first, then
+        largest credits: ``balance`` (what is due, the sum of the buckets) and
+        ``credit`` (paid beyond the dues), never both."""
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         self.env.flush_all()
         with self.env["pos.customer.ledger.entry"]._for_large_reports():
             rows = self.env.execute_query_dict(
                 SQL(
-                    "SELECT * FROM (%s) aging ORDER BY balance DESC, partner_id",
+                    "SELECT * FROM (%s) aging ORDER BY balance DESC, credit DESC, partner_id",
                     self._aging_sql(date, partner_ids),
                 )
             )
@@ -201,29 +216,31 @@ class PosCustomerLedgerAging(models.TransientModel):
             _("31-60 Days"),
             _("61-90 Days"),
             _("Over 90 Days"),
+            _("Credit"),
             _("Oldest Due Date"),
         ]
         sheet.set_column(0, 0, 32)
-        sheet.set_column(1, 8, 14)
+        sheet.set_column(1, 9, 14)
         sheet.write(0, 0, _("Aged Dues as of %(date)s", date=date), bold)
         sheet.write(1, 0, ", ".join(self.env.companies.mapped("name")))
         for col, title in enumerate(titles):
             sheet.write(3, col, title, header)
         row_index = 4
-        totals = dict.fromkeys(("balance", *AGING_BUCKETS), 0.0)
+        amounts = ("balance", *AGING_BUCKETS, "credit")
+        totals = dict.fromkeys(amounts, 0.0)
         for row in rows:
             partner = self.env["res.partner"].browse(row["partner_id"])
             sheet.write(row_index, 0, partner.display_name)
             sheet.write(row_index, 1, partner.ref or "")
-            for col, name in enumerate(("balance", *AGING_BUCKETS), start=2):
+            for col, name in enumerate(amounts, start=2):
                 value = float(row[name] or 0.0)
                 totals[name] += value
                 sheet.write_number(row_index, col, value, money)
             if row["oldest_due_date"]:
-                sheet.write_datetime(row_index, 8, row["oldest_due_date"], date_format)
+                sheet.write_datetime(row_index, 9, row["oldest_due_date"], date_format)
             row_index += 1
         sheet.write(row_index, 0, _("Total"), bold)
-        for col, name in enumerate(("balance", *AGING_BUCKETS), start=2):
+        for col, name in enumerate(amounts, start=2):
             sheet.write_number(row_index, col, totals[name], money)
         workbook.close()
         return output.getvalue()

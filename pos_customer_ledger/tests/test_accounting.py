@@ -152,6 +152,8 @@ class TestLedgerAccounting(LedgerTestCommon):
         self.assertAgree()
 
     def test_settle_dues_refuses_bad_input_and_writes_nothing(self):
+        # beyond the dues only when the company refuses deposits (test_deposits.py)
+        self.company.ledger_refuse_overpayment = True
         self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
         self.close_session()
         before = (self.Entry.search_count([]), self.env["account.payment"].search_count([]))

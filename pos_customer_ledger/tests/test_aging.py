@@ -39,7 +39,10 @@ class TestLedgerAging(LedgerTestCommon):
         rows = {row["partner_id"]: row for row in self.Aging.get_aged_dues(self.today)}
         self.assertEqual(self._buckets(rows[self.customer.id]), (144.9, 21.4, 53.5, 0.0, 70.0, 0.0))
         self.assertEqual(rows[self.customer.id]["oldest_due_date"], self.today - timedelta(days=70))
-        self.assertEqual(self._buckets(rows[self.other_customer.id]), (-25.0, -25.0, 0.0, 0.0, 0.0, 0.0))
+        # paid in advance: nothing due, a credit
+        self.assertEqual(self._buckets(rows[self.other_customer.id]), (0.0,) * 6)
+        self.assertEqual(rows[self.other_customer.id]["credit"], 25.0)
+        self.assertEqual(rows[self.customer.id]["credit"], 0.0)
 
     def test_as_of_an_earlier_date(self):
         rows = self.Aging.get_aged_dues(self.today - timedelta(days=50), partner_ids=self.customer.ids)

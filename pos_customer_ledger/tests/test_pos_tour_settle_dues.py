@@ -94,3 +94,20 @@ class TestPosSettleDuesTour(LedgerTourCommon):
         self.assertEqual(session.state, "closed")
         self.assertEqual(Entry.reconcile_with_accounting(), [])
         self.assertAlmostEqual(self.debtor.ledger_balance, 30.0)
+
+    def test_deposit_without_dues_shows_a_credit(self):
+        saver = self.env["res.partner"].create({"name": "Ledger Saver"})
+        self.main_pos_config.with_user(self.pos_user).open_ui()
+        session = self.main_pos_config.current_session_id
+        session.set_opening_control(0, None)
+
+        self.start_pos_tour("pos_customer_ledger_deposit")
+
+        deposit = self.env["pos.order"].search(
+            [("session_id", "=", session.id), ("partner_id", "=", saver.id)]
+        )
+        self.assertRecordValues(
+            self.env["pos.customer.ledger.entry"].search([("pos_order_id", "=", deposit.id)]),
+            [{"kind": "payment", "amount_due": -30.0, "balance": -30.0}],
+        )
+        self.assertEqual((saver.ledger_balance, saver.ledger_credit), (-30.0, 30.0))

@@ -80,6 +80,8 @@ class TestLedgerSettleDues(LedgerTestCommon):
         self.assertEqual(self.Entry.search_count([]), entries, "a retried sync posts nothing more")
 
     def test_refused_settlements_write_nothing(self):
+        # beyond the dues only when the company refuses deposits (test_deposits.py)
+        self.company.ledger_refuse_overpayment = True
         self.owe()
         self.assertRefused(self.settle_data(self.customer, 32.2), "owes")
         self.assertRefused(self.settle_data(self.other_customer, 5.0), "owes")
@@ -94,6 +96,7 @@ class TestLedgerSettleDues(LedgerTestCommon):
         self.assertAlmostEqual(self.customer.ledger_balance, 32.1)
 
     def test_settling_all_dues_is_allowed_and_no_more(self):
+        self.company.ledger_refuse_overpayment = True
         self.owe()
         self.settle(self.customer, 12.1, self.bank_pm1)
         self.settle(self.customer, 20.0)

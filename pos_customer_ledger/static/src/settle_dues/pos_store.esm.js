@@ -17,7 +17,9 @@ patch(PosStore.prototype, {
     /**
      * Take a payment of the customer's dues: an order without products whose
      * negative customer-account line is paid by cash or card on the payment
-     * screen. The server checks the amount again when the order syncs.
+     * screen. Beyond the dues it is a deposit that leaves the customer in
+     * credit, unless the company refuses that. The server checks the amount
+     * again when the order syncs.
      */
     async settleLedgerDues(partner) {
         const method = this.ledgerCustomerAccountMethod;
@@ -30,7 +32,10 @@ patch(PosStore.prototype, {
             this.config.id,
         ]);
         const decimals = this.currency.decimal_places;
-        if (owed <= 0 || floatIsZero(owed, decimals)) {
+        const hasDues = owed > 0 && !floatIsZero(owed, decimals);
+        // otherwise, what is paid beyond the dues is a deposit: the customer's credit
+        const duesOnly = this.company.ledger_refuse_overpayment;
+        if (duesOnly && !hasDues) {
             this.notification.add(_t("%s has no dues to settle.", partner.name), {
                 type: "info",
             });
@@ -45,20 +50,41 @@ patch(PosStore.prototype, {
         };
         const isValid = (buffer) => {
             const amount = parse(buffer);
-            return amount > 0 && !floatIsZero(amount, decimals) && amount <= owed + 10 ** -decimals / 2;
+            return (
+                amount > 0 &&
+                !floatIsZero(amount, decimals) &&
+                (!duesOnly || amount <= owed + 10 ** -decimals / 2)
+            );
         };
-        const buffer = await makeAwaitable(this.dialog, NumberPopup, {
-            title: _t("Settle Dues"),
-            subtitle: _t("%(customer)s owes %(amount)s.", {
+        let subtitle;
+        if (hasDues) {
+            subtitle = _t("%(customer)s owes %(amount)s.", {
                 customer: partner.name,
                 amount: this.env.utils.formatCurrency(owed),
-            }),
-            startingValue: this.env.utils.formatCurrency(owed, false),
+            });
+        } else if (owed < 0 && !floatIsZero(owed, decimals)) {
+            subtitle = _t("%(customer)s has a credit of %(amount)s.", {
+                customer: partner.name,
+                amount: this.env.utils.formatCurrency(-owed),
+            });
+        } else {
+            subtitle = _t("%s owes nothing.", partner.name);
+        }
+        const buffer = await makeAwaitable(this.dialog, NumberPopup, {
+            title: hasDues ? _t("Settle Dues") : _t("Deposit"),
+            subtitle,
+            startingValue: hasDues ? this.env.utils.formatCurrency(owed, false) : "",
             formatDisplayedValue: (value) => `${this.currency.symbol} ${value}`,
-            feedback: (value) =>
-                isValid(value) ? false : _t("Enter an amount up to what the customer owes."),
+            feedback: (value) => {
+                if (isValid(value)) {
+                    return false;
+                }
+                return duesOnly
+                    ? _t("Enter an amount up to what the customer owes.")
+                    : _t("Enter an amount to pay into the customer account.");
+            },
             isValid,
-            confirmButtonLabel: _t("Settle"),
+            confirmButtonLabel: hasDues ? _t("Settle") : _t("Deposit"),
         });
         if (buffer === undefined || !isValid(buffer)) {
             return;
