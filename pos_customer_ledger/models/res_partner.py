@@ -687,6 +687,42 @@ class ResPartner(models.Model):
             )
         )
 
+    # ---------------------------------------------------------- ledger history
+
+    def _ledger_history_companies(self):
+        """{partner id: company ids} of the partners that appear in the ledger
+        in any company, whatever the caller may see: entries, balance rows,
+        preferences, segment history, or POS orders that were posted."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, array_agg(DISTINCT company_id) FROM (
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_ledger_entry
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT partner_id, company_id FROM pos_customer_ledger_partner_stat
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_preference
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_segment_history
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT o.partner_id, o.company_id FROM pos_order o
+                     WHERE o.partner_id = ANY(%(ids)s)
+                       AND EXISTS (SELECT 1 FROM pos_customer_ledger_entry e WHERE e.pos_order_id = o.id)
+                ) used
+                GROUP BY partner_id
+                """,
+                ids=self.ids,
+            )
+        )
+        return {partner_id: set(company_ids) for partner_id, company_ids in rows}
+
     # ---------------------------------------------------------- anonymisation
     # Privacy: replace a customer's personal data by a pseudonym, keeping the
     # ledger (entries, amounts, hash chain) and the accounting it is tied to.
