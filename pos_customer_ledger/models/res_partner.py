@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize_all
 
+from ..tools.access import ledger_right
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
@@ -752,24 +753,27 @@ class ResPartner(models.Model):
         ]  # fmt: skip
         return [name for name in names if name in self._fields]
 
+    @ledger_right("manage")
     def action_ledger_anonymize(self):
         """Anonymise the customers' commercial entities and all their contacts:
         personal data replaced or emptied, contacts archived, chatter and
         attachments deleted, copies on other documents scrubbed. Ledger entries
         and amounts are untouched, so the hash chain still verifies. Customers
-        already anonymised are left as they are."""
+        already anonymised are left as they are.
+
+        Only for customers with ledger history in the caller's companies, used
+        by no other company, whose contacts the caller may edit."""
         _ = self.env._
-        if not self.env.user.has_group("pos_customer_ledger.group_ledger_manager"):
-            raise AccessError(_("Only ledger managers can anonymise customers."))
-        self.check_access("read")  # record rules: only customers of the manager's companies
         Partner = self.sudo().with_context(active_test=False, tracking_disable=True)
-        customers = Partner.browse(self.commercial_partner_id.ids).filtered(
-            lambda partner: not partner.ledger_anonymized
-        )
+        customers = Partner.browse(self.commercial_partner_id.ids)
+        partners = Partner.search([("id", "child_of", customers.ids)])
+        # as the caller: the right to edit every contact that is rewritten
+        self.env["res.partner"].browse(partners.ids).check_access("write")
+        self._ledger_check_anonymizable(customers, partners)
+        customers = customers.filtered(lambda partner: not partner.ledger_anonymized)
         if not customers:
             return True
         partners = Partner.search([("id", "child_of", customers.ids)])
-        self._ledger_check_anonymizable(partners)
         pseudonyms = {}
         for partner in partners:
             number = str(partner.id).zfill(5)
@@ -827,7 +831,10 @@ class ResPartner(models.Model):
         return True
 
     @api.model
-    def _ledger_check_anonymizable(self, partners):
+    def _ledger_check_anonymizable(self, customers, partners):
+        """Refuse, before anything is written, customers without ledger history
+        in the caller's companies, contacts another company uses (its ledger or
+        the contact's company), and contacts of users or companies."""
         _ = self.env._
         env = self.sudo().with_context(active_test=False).env
         users = env["res.users"].search([("partner_id", "in", partners.ids)])
@@ -849,6 +856,35 @@ class ResPartner(models.Model):
                     companies=", ".join(companies.mapped("name")),
                 )
             )
+        allowed = set(self.env.companies.ids)
+        history = partners._ledger_history_companies()
+        strangers = customers.filtered(lambda customer: not history.get(customer.id, set()) & allowed)
+        if strangers:
+            raise UserError(
+                _(
+                    "%(customers)s cannot be anonymised here: they have no customer ledger history in "
+                    "your companies. Anonymisation is for customers of the ledger.",
+                    customers=", ".join(strangers.mapped("display_name")),
+                )
+            )
+        shared = partners.filtered(
+            lambda partner: (
+                history.get(partner.id, set()) - allowed
+                or (partner.company_id and partner.company_id.id not in allowed)
+            )
+        )
+        if shared:
+            raise UserError(
+                _(
+                    "%(customers)s cannot be anonymised: they are also used by a company you are not "
+                    "working in. Ask a manager of every company that uses them.",
+                    customers=", ".join(shared.commercial_partner_id.mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _ledger_normalized_emails(self, emails):
+        return sorted({address for email in emails for address in email_normalize_all(email)})
 
     @api.model
     def _ledger_scrub_mail(self, partners, pseudonyms, identifiers, emails):
@@ -870,6 +906,13 @@ class ResPartner(models.Model):
         for email in emails:
             outgoing = ["|", *outgoing, ("email_to", "ilike", email)]
         self.env["mail.mail"].sudo().search(outgoing).unlink()
+        # The blacklist would be the last record of the address; with no contact
+        # left holding it, nothing here can mail it.
+        addresses = self._ledger_normalized_emails(emails)
+        if addresses:
+            self.env["mail.blacklist"].sudo().with_context(active_test=False).search(
+                [("email", "in", addresses)]
+            ).unlink()
 
         # many2one trackings keep the partner's name next to its id
         Tracking = self.env["mail.tracking.value"].sudo()
