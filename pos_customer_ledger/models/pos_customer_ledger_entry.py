@@ -16,7 +16,8 @@ from ..tools.access import ledger_right
 
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
-# with the currency's decimals so that the value read back hashes the same.
+# with the entry's hash_digits (the currency's decimals when it was posted) so
+# that the value read back hashes the same.
 HASHED_FIELDS = (
     "name",
     "sequence_number",
@@ -48,6 +49,7 @@ ASSIGNED_FIELDS = (
     "previous_hash",
     "entry_hash",
     "hash_version",
+    "hash_digits",
     "create_uid",
     "create_date",
     "write_uid",
@@ -163,7 +165,10 @@ class PosCustomerLedgerEntry(models.Model):
     config_id = fields.Many2one(
         "pos.config", string="Point of Sale", readonly=True, index="btree_not_null", ondelete="restrict"
     )
-    user_id = fields.Many2one("res.users", string="Cashier", readonly=True, index="btree_not_null")
+    # restrict: a cascade must never change a hashed column (deleting the user would blank it)
+    user_id = fields.Many2one(
+        "res.users", string="Cashier", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     amount_untaxed = fields.Monetary(string="Untaxed", readonly=True)
     amount_tax = fields.Monetary(string="Tax", readonly=True)
     amount_total = fields.Monetary(string="Total", readonly=True)
@@ -201,6 +206,9 @@ class PosCustomerLedgerEntry(models.Model):
     )
     entry_hash = fields.Char(readonly=True, help="SHA-256 of this entry's content and the previous hash.")
     hash_version = fields.Integer(readonly=True, aggregator=None)
+    # The decimals the amounts were hashed with, frozen at posting: the
+    # currency's decimal places may change later, the hash must not.
+    hash_digits = fields.Integer(readonly=True, aggregator=None)
 
     _sql_constraints = [
         ("pos_order_uniq", "unique (pos_order_id)", "A POS order is posted to the ledger only once."),
@@ -307,8 +315,9 @@ class PosCustomerLedgerEntry(models.Model):
                 balance=currency.round(partner_balance + (vals.get("amount_due") or 0.0)),
                 previous_hash=last_hash,
                 hash_version=HASH_VERSION,
+                hash_digits=currency.decimal_places,
             )
-            row["entry_hash"] = self._compute_entry_hash(row, currency.decimal_places)
+            row["entry_hash"] = self._compute_entry_hash(row)
             row.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
             result = self.env.execute_query(
                 SQL(
@@ -360,10 +369,11 @@ class PosCustomerLedgerEntry(models.Model):
         return closed_until
 
     @api.model
-    def _compute_entry_hash(self, values, decimal_places, version=HASH_VERSION):
-        """SHA-256 of an entry given as a dict of its hashed fields and previous hash."""
+    def _compute_entry_hash(self, values, version=HASH_VERSION):
+        """SHA-256 of an entry given as a dict of its hashed fields, previous hash
+        and hash digits."""
         return self._hash_content(
-            [values[name] for name in HASHED_FIELDS], values["previous_hash"], decimal_places, version
+            [values[name] for name in HASHED_FIELDS], values["previous_hash"], values["hash_digits"], version
         )
 
     @api.model
@@ -371,8 +381,8 @@ class PosCustomerLedgerEntry(models.Model):
         """SHA-256 over the version, the previous hash and a canonical JSON list of
         the hashed fields' values, in HASHED_FIELDS order.
 
-        Amounts are text with the currency's decimals (+ 0.0 turns a -0.0 into the
-        0 read back); the date is 'YYYY-MM-DD HH:MM:SS'; empty links are null.
+        Amounts are text with ``decimal_places``, the entry's hash_digits (+ 0.0
+        turns a -0.0 into the 0 read back); the date is 'YYYY-MM-DD HH:MM:SS'; empty links are null.
         Written out field by field: verification runs this for every entry.
         """
         if version != HASH_VERSION:
@@ -402,14 +412,19 @@ class PosCustomerLedgerEntry(models.Model):
         return hashlib.sha256(message.encode()).hexdigest()
 
     @api.model
-    def _entry_hash_sql(self, decimal_places, alias="e"):
-        """The entry hash of _hash_content (version 1), computed by PostgreSQL;
-        its JSON escaping of text is the same as Python's."""
+    def _entry_hash_sql(self, alias="e"):
+        """The entry hash of _hash_content (version 1), computed by PostgreSQL
+        with the entry's own hash_digits; its JSON escaping of text is the same
+        as Python's."""
         values = []
         for name in HASHED_FIELDS:
             column = SQL.identifier(alias, name)
             if name in AMOUNT_FIELDS:
-                value = SQL("to_json(round(COALESCE(%s, 0), %s)::text)::text", column, decimal_places)
+                value = SQL(
+                    "to_json(round(COALESCE(%s, 0), %s)::text)::text",
+                    column,
+                    SQL.identifier(alias, "hash_digits"),
+                )
             elif name == "date":
                 value = SQL("to_json(to_char(%s, 'YYYY-MM-DD HH24:MI:SS'))::text", column)
             elif name == "note":
@@ -507,7 +522,7 @@ class PosCustomerLedgerEntry(models.Model):
                 LIMIT 1
                 """,
                 version=HASH_VERSION,
-                hash=self._entry_hash_sql(company.currency_id.decimal_places),
+                hash=self._entry_hash_sql(),
                 company=company.id,
             )
         )
@@ -697,12 +712,13 @@ class PosCustomerLedgerEntry(models.Model):
                         "balance": balances[key],
                         "previous_hash": head[1],
                         "hash_version": HASH_VERSION,
+                        "hash_digits": digits[company_id],
                         "create_uid": uid,
                         "create_date": now,
                         "write_uid": uid,
                         "write_date": now,
                     }
-                    row["entry_hash"] = head[1] = self._compute_entry_hash(row, digits[company_id])
+                    row["entry_hash"] = head[1] = self._compute_entry_hash(row)
                     rows.append(row)
                 data = self._copy_data(rows)
                 created += len(rows)

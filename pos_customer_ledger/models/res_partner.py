@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize_all
 
 from ..tools.access import RIGHTS, ledger_right
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
@@ -698,6 +698,42 @@ class ResPartner(models.Model):
             )
         )
 
+    # ---------------------------------------------------------- ledger history
+
+    def _ledger_history_companies(self):
+        """{partner id: company ids} of the partners that appear in the ledger
+        in any company, whatever the caller may see: entries, balance rows,
+        preferences, segment history, or POS orders that were posted."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, array_agg(DISTINCT company_id) FROM (
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_ledger_entry
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT partner_id, company_id FROM pos_customer_ledger_partner_stat
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_preference
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT partner_id, company_id FROM pos_customer_segment_history
+                     WHERE partner_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT DISTINCT o.partner_id, o.company_id FROM pos_order o
+                     WHERE o.partner_id = ANY(%(ids)s)
+                       AND EXISTS (SELECT 1 FROM pos_customer_ledger_entry e WHERE e.pos_order_id = o.id)
+                ) used
+                GROUP BY partner_id
+                """,
+                ids=self.ids,
+            )
+        )
+        return {partner_id: set(company_ids) for partner_id, company_ids in rows}
+
     # ---------------------------------------------------------- anonymisation
     # Privacy: replace a customer's personal data by a pseudonym, keeping the
     # ledger (entries, amounts, hash chain) and the accounting it is tied to.
@@ -733,17 +769,21 @@ class ResPartner(models.Model):
         personal data replaced or emptied, contacts archived, chatter and
         attachments deleted, copies on other documents scrubbed. Ledger entries
         and amounts are untouched, so the hash chain still verifies. Customers
-        already anonymised are left as they are."""
+        already anonymised are left as they are.
+
+        Only for customers with ledger history in the caller's companies, used
+        by no other company, whose contacts the caller may edit."""
         _ = self.env._
-        self.check_access("read")  # record rules: only customers of the manager's companies
         Partner = self.sudo().with_context(active_test=False, tracking_disable=True)
-        customers = Partner.browse(self.commercial_partner_id.ids).filtered(
-            lambda partner: not partner.ledger_anonymized
-        )
+        customers = Partner.browse(self.commercial_partner_id.ids)
+        partners = Partner.search([("id", "child_of", customers.ids)])
+        # as the caller: the right to edit every contact that is rewritten
+        self.env["res.partner"].browse(partners.ids).check_access("write")
+        self._ledger_check_anonymizable(customers, partners)
+        customers = customers.filtered(lambda partner: not partner.ledger_anonymized)
         if not customers:
             return True
         partners = Partner.search([("id", "child_of", customers.ids)])
-        self._ledger_check_anonymizable(partners)
         pseudonyms = {}
         for partner in partners:
             number = str(partner.id).zfill(5)
@@ -801,7 +841,10 @@ class ResPartner(models.Model):
         return True
 
     @api.model
-    def _ledger_check_anonymizable(self, partners):
+    def _ledger_check_anonymizable(self, customers, partners):
+        """Refuse, before anything is written, customers without ledger history
+        in the caller's companies, contacts another company uses (its ledger or
+        the contact's company), and contacts of users or companies."""
         _ = self.env._
         env = self.sudo().with_context(active_test=False).env
         users = env["res.users"].search([("partner_id", "in", partners.ids)])
@@ -823,6 +866,35 @@ class ResPartner(models.Model):
                     companies=", ".join(companies.mapped("name")),
                 )
             )
+        allowed = set(self.env.companies.ids)
+        history = partners._ledger_history_companies()
+        strangers = customers.filtered(lambda customer: not history.get(customer.id, set()) & allowed)
+        if strangers:
+            raise UserError(
+                _(
+                    "%(customers)s cannot be anonymised here: they have no customer ledger history in "
+                    "your companies. Anonymisation is for customers of the ledger.",
+                    customers=", ".join(strangers.mapped("display_name")),
+                )
+            )
+        shared = partners.filtered(
+            lambda partner: (
+                history.get(partner.id, set()) - allowed
+                or (partner.company_id and partner.company_id.id not in allowed)
+            )
+        )
+        if shared:
+            raise UserError(
+                _(
+                    "%(customers)s cannot be anonymised: they are also used by a company you are not "
+                    "working in. Ask a manager of every company that uses them.",
+                    customers=", ".join(shared.commercial_partner_id.mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _ledger_normalized_emails(self, emails):
+        return sorted({address for email in emails for address in email_normalize_all(email)})
 
     @api.model
     def _ledger_scrub_mail(self, partners, pseudonyms, identifiers, emails):
@@ -844,6 +916,13 @@ class ResPartner(models.Model):
         for email in emails:
             outgoing = ["|", *outgoing, ("email_to", "ilike", email)]
         self.env["mail.mail"].sudo().search(outgoing).unlink()
+        # The blacklist would be the last record of the address; with no contact
+        # left holding it, nothing here can mail it.
+        addresses = self._ledger_normalized_emails(emails)
+        if addresses:
+            self.env["mail.blacklist"].sudo().with_context(active_test=False).search(
+                [("email", "in", addresses)]
+            ).unlink()
 
         # many2one trackings keep the partner's name next to its id
         Tracking = self.env["mail.tracking.value"].sudo()

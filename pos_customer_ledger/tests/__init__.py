@@ -19,3 +19,6 @@ from . import test_pos_tour_settle_dues
 from . import test_anonymize
 from . import test_customer_profile
 from . import test_access_sweep
+from . import test_cascades
+from . import test_hash_digits
+from . import test_partner_merge

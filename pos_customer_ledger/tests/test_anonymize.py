@@ -3,7 +3,7 @@ import io
 
 import openpyxl
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -228,3 +228,46 @@ class TestLedgerAnonymize(LedgerTestCommon):
         # the web client sends the user's language in the context
         self.customer.with_user(self.manager).with_context(lang="zh_CN").action_ledger_anonymize()
         self.assertEqual(self.customer.name, f"匿名客户 {self.customer.id:05d}")
+
+    def test_the_right_to_edit_the_contacts_is_required(self):
+        # a ledger manager who may not edit contacts
+        reader = self.company_user("anon_reader", "base.group_user,pos_customer_ledger.group_ledger_manager")
+        with self.assertRaises(AccessError):
+            self.customer.with_user(reader).action_ledger_anonymize()
+        self.assertEqual(self.customer.name, NAME)
+        self.assertEqual(self.customer_contact.email, "wife.of.zhang@example.com")
+
+    def test_only_customers_of_the_ledger(self):
+        stranger = self.env["res.partner"].create({"name": "Walk-in Wang", "email": "wang@example.com"})
+        with self.assertRaisesRegex(UserError, "Walk-in Wang.*no customer ledger history"):
+            stranger.with_user(self.manager).action_ledger_anonymize()
+        self.assertEqual(stranger.name, "Walk-in Wang")
+        self.assertFalse(stranger.ledger_anonymized)
+
+    def test_customers_of_another_company_are_refused(self):
+        other_company = self.env["res.company"].create({"name": "Anon test: other shop"})
+        self.Entry.post_manual_entry(
+            "opening", self.customer, 3.0, fields.Date.today(), "Carried over", company=other_company
+        )
+        with self.assertRaisesRegex(UserError, "used by a company you are not working in"):
+            self.customer.with_user(self.manager).action_ledger_anonymize()
+        # a manager of both, working in one of them only, is refused too
+        self.manager.company_ids = [Command.link(other_company.id)]
+        with self.assertRaisesRegex(UserError, "used by a company you are not working in"):
+            self.customer.with_user(self.manager).with_context(
+                allowed_company_ids=self.company.ids
+            ).action_ledger_anonymize()
+        self.assertEqual(self.customer.name, NAME)
+        self.customer.with_user(self.manager).with_context(
+            allowed_company_ids=(self.company | other_company).ids
+        ).action_ledger_anonymize()
+        self.assertEqual(self.customer.name, self._pseudonym())
+        self.assertTrue(self.Entry.verify_chain(self.company | other_company)["ok"])
+
+    def test_blacklisted_address_is_removed(self):
+        self.env["mail.blacklist"]._add(EMAIL.upper())
+        kept = self.env["mail.blacklist"]._add("someone.else@example.com")
+        self.customer.with_user(self.manager).action_ledger_anonymize()
+        blacklist = self.env["mail.blacklist"].with_context(active_test=False)
+        self.assertFalse(blacklist.search([("email", "=", EMAIL)]))
+        self.assertTrue(kept.exists())
