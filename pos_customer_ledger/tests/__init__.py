@@ -17,3 +17,5 @@ from . import test_settle_dues
 from . import test_pos_tour_settle_dues
 from . import test_anonymize
 from . import test_customer_profile
+from . import test_input_bounds
+from . import test_xlsx_text
