@@ -3,7 +3,6 @@ import io
 from datetime import datetime, time, timedelta
 
 import pytz
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -11,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.access import ledger_right
+from ..tools.xlsx import new_workbook, write_text
 
 # kind -> closing field holding its total
 KIND_TOTALS = {
@@ -204,7 +204,7 @@ class PosCustomerLedgerClosing(models.Model):
         self.ensure_one()
         _ = self.env._
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = new_workbook(output, in_memory=True)
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
         money_bold = workbook.add_format({"num_format": "#,##0.00;-#,##0.00", "bold": True, "top": 1})
@@ -212,12 +212,12 @@ class PosCustomerLedgerClosing(models.Model):
         sheet.set_column(0, 0, 38)
         sheet.set_column(1, 1, 70)
         state = dict(self._fields["state"]._description_selection(self.env))[self.state]
-        sheet.write(0, 0, _("Customer Ledger Closing %(month)s", month=self.name), bold)
-        sheet.write(1, 0, self.company_id.name)
-        sheet.write(2, 0, _("Status"))
-        sheet.write(2, 1, state)
-        sheet.write(3, 0, _("Currency"))
-        sheet.write(3, 1, self.currency_id.name)
+        write_text(sheet, 0, 0, _("Customer Ledger Closing %(month)s", month=self.name), bold)
+        write_text(sheet, 1, 0, self.company_id.name)
+        write_text(sheet, 2, 0, _("Status"))
+        write_text(sheet, 2, 1, state)
+        write_text(sheet, 3, 0, _("Currency"))
+        write_text(sheet, 3, 1, self.currency_id.name)
         rows = [
             (_("Opening balance"), self.opening_balance, money),
             (_("Sales"), self.sale_total, money),
@@ -229,7 +229,7 @@ class PosCustomerLedgerClosing(models.Model):
         ]
         row = 5
         for label, amount, style in rows:
-            sheet.write(row, 0, label)
+            write_text(sheet, row, 0, label)
             sheet.write_number(row, 1, amount, style)
             row += 1
         row += 1
@@ -238,7 +238,7 @@ class PosCustomerLedgerClosing(models.Model):
             (_("Receivable in the general ledger"), self.gl_receivable),
             (_("Difference"), self.difference),
         ):
-            sheet.write(row, 0, label)
+            write_text(sheet, row, 0, label)
             sheet.write_number(row, 1, value, money)
             row += 1
         row += 1
@@ -247,13 +247,13 @@ class PosCustomerLedgerClosing(models.Model):
             (_("First sequence number"), self.first_sequence),
             (_("Last sequence number of the chain"), self.last_sequence),
         ):
-            sheet.write(row, 0, label)
+            write_text(sheet, row, 0, label)
             sheet.write_number(row, 1, value)
             row += 1
-        sheet.write(row, 0, _("Hash of the chain's last entry"))
-        sheet.write(row, 1, self.last_hash or "")
-        sheet.write(row + 1, 0, _("Closed by"))
-        sheet.write(row + 1, 1, self.closed_by_id.name or "")
+        write_text(sheet, row, 0, _("Hash of the chain's last entry"))
+        write_text(sheet, row, 1, self.last_hash or "")
+        write_text(sheet, row + 1, 0, _("Closed by"))
+        write_text(sheet, row + 1, 1, self.closed_by_id.name or "")
         workbook.close()
         return output.getvalue()
 

@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, create_index, float_round, index_exists
 
 from ..tools.access import ledger_right
+from ..tools.validation import amount_error, check_amount, check_day, day_error
 
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
@@ -891,7 +892,10 @@ class PosCustomerLedgerEntry(models.Model):
             errors.append(_("Only adjustments and opening balances can be entered by hand."))
         if not (reason or "").strip():
             errors.append(_("A reason is required."))
-        if company.currency_id.is_zero(amount or 0.0):
+        amount_problem = amount_error(self.env, amount, company.currency_id)
+        if amount_problem:
+            errors.append(amount_problem)
+        elif company.currency_id.is_zero(float(amount)):
             errors.append(_("The amount cannot be zero."))
         if currency and currency != company.currency_id:
             errors.append(
@@ -911,8 +915,9 @@ class PosCustomerLedgerEntry(models.Model):
                     company=partner.company_id.name,
                 )
             )
-        if not date:
-            errors.append(_("A date is required."))
+        date_problem = day_error(self.env, date) if date else _("A date is required.")
+        if date_problem:
+            errors.append(date_problem)
         else:
             locks = company._get_lock_date_violations(
                 fields.Date.to_date(date), fiscalyear=True, sale=True, purchase=False, tax=False, hard=True
@@ -957,7 +962,7 @@ class PosCustomerLedgerEntry(models.Model):
             raise UserError("\n".join(errors))
         partner = partner.commercial_partner_id
         date = fields.Date.to_date(date)
-        amount = company.currency_id.round(amount)
+        amount = check_amount(self.env, amount, company.currency_id)
         with self.env.cr.savepoint():
             move = (
                 self._create_adjustment_move(partner, amount, date, reason, company)
@@ -1343,7 +1348,8 @@ class PosCustomerLedgerEntry(models.Model):
         partner = partner.commercial_partner_id
         company = journal.company_id
         currency = company.currency_id
-        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        amount = check_amount(self.env, amount, journal.currency_id or currency)
+        date = check_day(self.env, date) if date else fields.Date.context_today(self)
         receivable = partner.with_company(company).property_account_receivable_id
         open_lines = self._open_dues_lines(partner, company, receivable)
         owed = sum(open_lines.mapped("amount_residual"))

@@ -1,7 +1,8 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
+from ..tools.validation import check_amount, date_error
 from .pos_customer_ledger_entry import overpayment_error, pos_order_kind
 
 LEDGER_STATES = ("paid", "done", "invoiced")
@@ -18,6 +19,24 @@ class PosOrder(models.Model):
         create_index(
             self.env.cr, "pos_order_pricelist_date_order_idx", self._table, ["pricelist_id", "date_order"]
         )
+
+    @api.model
+    def _process_order(self, order, existing_order):
+        if order.get("partner_id") and order.get("state") != "draft":
+            self._ledger_check_till_amounts(order)
+        return super()._process_order(order, existing_order)
+
+    @api.model
+    def _ledger_check_till_amounts(self, order):
+        """Refuse, before anything is written, a customer's order from the till
+        whose amounts the ledger cannot store exactly: the whole sync is then
+        rolled back. The ORM would fail on text or post what it cannot hold."""
+        currency = self.env["pos.session"].browse(order["session_id"]).currency_id
+        payments = [command[2] for command in order.get("payment_ids") or () if command[0] == 0]
+        for name in ("amount_total", "amount_tax", "amount_paid", "amount_return"):
+            check_amount(self.env, order.get(name) or 0.0, currency)
+        for payment in payments:
+            check_amount(self.env, payment.get("amount") or 0.0, currency)
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
@@ -119,7 +138,12 @@ class PosOrder(models.Model):
         currency = company.currency_id
 
         def to_company(amount):
-            return self.currency_id._convert(amount, currency, company, self.date_order, round=True)
+            amount = check_amount(self.env, amount, self.currency_id)
+            return check_amount(
+                self.env,
+                self.currency_id._convert(amount, currency, company, self.date_order, round=True),
+                currency,
+            )
 
         # One query instead of loading the partner and the payment journals: this
         # runs in every till sync. Pay-later methods are those without a cash or
@@ -150,10 +174,19 @@ class PosOrder(models.Model):
         amount_total = to_company(self.amount_total)
         amount_tax = to_company(self.amount_tax)
         amount_due = to_company(amount_due)
+        date, note = self.date_order, False
+        if date_error(self.env, date):
+            # Odoo keeps the order as the till sent it; the ledger flags the date
+            # instead of posting it (or losing the sale)
+            note = self.env._(
+                "Till date %(date)s is implausible; posted at sync time.",
+                date=fields.Datetime.to_string(date),
+            )
+            date = fields.Datetime.now()
         return {
             "company_id": company.id,
             "partner_id": commercial_partner_id,
-            "date": self.date_order,
+            "date": date,
             "kind": pos_order_kind(has_lines, refunded_order.id, amount_total, amount_due),
             "pos_order_id": self.id,
             "refunded_order_id": refunded_order.id,
@@ -165,4 +198,5 @@ class PosOrder(models.Model):
             "amount_total": amount_total,
             "amount_due": amount_due,
             "move_id": self.account_move.id,
+            "note": note,
         }

@@ -5,7 +5,6 @@ import operator as py_operator
 import threading
 from datetime import timedelta
 
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
@@ -14,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize_all
 
 from ..tools.access import RIGHTS, ledger_right
+from ..tools.xlsx import new_workbook, write_text
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
@@ -396,7 +396,7 @@ class ResPartner(models.Model):
         )
         segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        workbook = new_workbook(output, constant_memory=True)
         header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
         money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -421,7 +421,7 @@ class ResPartner(models.Model):
         ]
         for col, (title, width) in enumerate(columns):
             sheet.set_column(col, col, width)
-            sheet.write(0, col, title, header)
+            write_text(sheet, 0, col, title, header)
         for row, partner in enumerate(partners, start=1):
             texts = [
                 partner.display_name,
@@ -434,7 +434,7 @@ class ResPartner(models.Model):
                 segments.get(partner.rfm_segment),
             ]
             for col, text in enumerate(texts):
-                sheet.write_string(row, col, text or "")
+                write_text(sheet, row, col, text)
             for col, score in enumerate(
                 (
                     partner.rfm_recency_score,
@@ -449,7 +449,7 @@ class ResPartner(models.Model):
             sheet.write_number(row, 13, partner.ledger_balance, money)
             if partner.ledger_last_date:
                 sheet.write_datetime(row, 14, partner.ledger_last_date, date_format)
-            sheet.write_string(row, 15, _("Yes") if partner.ledger_churn_risk else "")
+            write_text(sheet, row, 15, _("Yes") if partner.ledger_churn_risk else "")
         workbook.close()
         return output.getvalue()
 

@@ -2,13 +2,13 @@ import io
 from datetime import datetime, time, timedelta
 
 import pytz
-import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.access import check_ledger_right
+from ..tools.xlsx import new_workbook, write_text
 from .pos_customer_ledger_aging import AGING_BUCKETS
 
 ENTRY_FIELDS = [
@@ -193,7 +193,7 @@ class CustomerStatementReport(models.AbstractModel):
         data = self._get_statement_data(partners, date_from, date_to, statement_type)
         _ = self.env._
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        workbook = new_workbook(output, constant_memory=True)
         money_format = "#,##0.00;-#,##0.00"
         # a negative balance is what the shop owes the customer: shown as a credit
         credit_word = _("Credit").replace('"', "")
@@ -226,9 +226,9 @@ class CustomerStatementReport(models.AbstractModel):
                 end=data["date_to"],
                 currency=data["currency"].name,
             )
-        sheet.write(0, 0, title, fmt["title"])
-        sheet.write(1, 0, company.name, fmt["bold"])
-        sheet.write(2, 0, period)
+        write_text(sheet, 0, 0, title, fmt["title"])
+        write_text(sheet, 1, 0, company.name, fmt["bold"])
+        write_text(sheet, 2, 0, period)
         if statement_type == "outstanding":
             self._write_outstanding_xlsx(sheet, fmt, data)
         else:
@@ -248,9 +248,9 @@ class CustomerStatementReport(models.AbstractModel):
     @api.model
     def _write_customer_header(self, sheet, fmt, row, partner, columns):
         """The customer's name and the column titles; returns the next row."""
-        sheet.write(row, 0, partner.display_name, fmt["title"])
+        write_text(sheet, row, 0, partner.display_name, fmt["title"])
         for col, (title, _width) in enumerate(columns):
-            sheet.write(row + 1, col, title, fmt["header"])
+            write_text(sheet, row + 1, col, title, fmt["header"])
         return row + 2
 
     @api.model
@@ -272,26 +272,26 @@ class CustomerStatementReport(models.AbstractModel):
         row = 4
         for statement in data["statements"]:
             row = self._write_customer_header(sheet, fmt, row, statement["partner"], columns)
-            sheet.write(row, 1, _("Opening balance"), fmt["bold"])
+            write_text(sheet, row, 1, _("Opening balance"), fmt["bold"])
             sheet.write_number(row, 8, statement["opening"], fmt["balance"])
             row += 1
             for entry, balance in zip(statement["lines"], statement["balances"], strict=True):
                 local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
                 sheet.write_datetime(row, 0, local_date, fmt["date"])
-                sheet.write(row, 1, entry.name)
-                sheet.write(row, 2, kinds[entry.kind])
-                sheet.write(row, 3, entry.pos_order_id.name or "")
-                sheet.write(row, 4, entry.config_id.name or "")
-                sheet.write(row, 5, entry.user_id.name or "")
+                write_text(sheet, row, 1, entry.name)
+                write_text(sheet, row, 2, kinds[entry.kind])
+                write_text(sheet, row, 3, entry.pos_order_id.name or "")
+                write_text(sheet, row, 4, entry.config_id.name or "")
+                write_text(sheet, row, 5, entry.user_id.name or "")
                 sheet.write_number(row, 6, entry.amount_total, fmt["money"])
                 sheet.write_number(row, 7, entry.amount_due, fmt["money"])
                 sheet.write_number(row, 8, balance, fmt["balance"])
                 row += 1
-            sheet.write(row, 1, _("Totals"), fmt["bold"])
+            write_text(sheet, row, 1, _("Totals"), fmt["bold"])
             sheet.write_number(row, 6, statement["total"], fmt["money_bold"])
             sheet.write_number(row, 7, statement["dues"], fmt["money_bold"])
             row += 1
-            sheet.write(row, 1, _("Closing balance"), fmt["bold"])
+            write_text(sheet, row, 1, _("Closing balance"), fmt["bold"])
             sheet.write_number(row, 8, statement["closing"], fmt["balance_bold"])
             row += 2
 
@@ -318,25 +318,25 @@ class CustomerStatementReport(models.AbstractModel):
                 entry = line["entry"]
                 local_date = fields.Datetime.context_timestamp(self, entry.date).replace(tzinfo=None)
                 sheet.write_datetime(row, 0, local_date, fmt["date"])
-                sheet.write(row, 1, entry.name)
-                sheet.write(row, 2, kinds[entry.kind])
-                sheet.write(row, 3, entry.pos_order_id.name or "")
+                write_text(sheet, row, 1, entry.name)
+                write_text(sheet, row, 2, kinds[entry.kind])
+                write_text(sheet, row, 3, entry.pos_order_id.name or "")
                 sheet.write_datetime(row, 4, line["due_date"], fmt["day"])
                 sheet.write_number(row, 5, line["days_overdue"])
                 sheet.write_number(row, 6, line["amount"], fmt["money"])
                 sheet.write_number(row, 7, line["open_amount"], fmt["money"])
                 row += 1
             for col, title in enumerate(bucket_titles, start=3):
-                sheet.write(row, col, title, fmt["header"])
+                write_text(sheet, row, col, title, fmt["header"])
             row += 1
-            sheet.write(row, 1, _("Aging"), fmt["bold"])
+            write_text(sheet, row, 1, _("Aging"), fmt["bold"])
             for col, (_name, amount) in enumerate(statement["buckets"], start=3):
                 sheet.write_number(row, col, amount, fmt["money"])
             row += 1
-            sheet.write(row, 1, _("Total due"), fmt["bold"])
+            write_text(sheet, row, 1, _("Total due"), fmt["bold"])
             sheet.write_number(row, 7, statement["closing"], fmt["money_bold"])
             if statement["credit"]:
                 row += 1
-                sheet.write(row, 1, _("Credit"), fmt["bold"])
+                write_text(sheet, row, 1, _("Credit"), fmt["bold"])
                 sheet.write_number(row, 7, statement["credit"], fmt["money_bold"])
             row += 2

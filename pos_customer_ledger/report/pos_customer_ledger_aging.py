@@ -1,12 +1,11 @@
 import io
 from datetime import timedelta
 
-import xlsxwriter
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.access import ledger_right
+from ..tools.xlsx import new_workbook, write_text
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
@@ -201,7 +200,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
         partners.fetch(["display_name", "ref"])
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        workbook = new_workbook(output, constant_memory=True)
         money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
         bold = workbook.add_format({"bold": True})
         header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
@@ -221,17 +220,17 @@ class PosCustomerLedgerAging(models.TransientModel):
         ]
         sheet.set_column(0, 0, 32)
         sheet.set_column(1, 9, 14)
-        sheet.write(0, 0, _("Aged Dues as of %(date)s", date=date), bold)
-        sheet.write(1, 0, ", ".join(self.env.companies.mapped("name")))
+        write_text(sheet, 0, 0, _("Aged Dues as of %(date)s", date=date), bold)
+        write_text(sheet, 1, 0, ", ".join(self.env.companies.mapped("name")))
         for col, title in enumerate(titles):
-            sheet.write(3, col, title, header)
+            write_text(sheet, 3, col, title, header)
         row_index = 4
         amounts = ("balance", *AGING_BUCKETS, "credit")
         totals = dict.fromkeys(amounts, 0.0)
         for row in rows:
             partner = self.env["res.partner"].browse(row["partner_id"])
-            sheet.write(row_index, 0, partner.display_name)
-            sheet.write(row_index, 1, partner.ref or "")
+            write_text(sheet, row_index, 0, partner.display_name)
+            write_text(sheet, row_index, 1, partner.ref or "")
             for col, name in enumerate(amounts, start=2):
                 value = float(row[name] or 0.0)
                 totals[name] += value
@@ -239,7 +238,7 @@ class PosCustomerLedgerAging(models.TransientModel):
             if row["oldest_due_date"]:
                 sheet.write_datetime(row_index, 9, row["oldest_due_date"], date_format)
             row_index += 1
-        sheet.write(row_index, 0, _("Total"), bold)
+        write_text(sheet, row_index, 0, _("Total"), bold)
         for col, name in enumerate(amounts, start=2):
             sheet.write_number(row_index, col, totals[name], money)
         workbook.close()

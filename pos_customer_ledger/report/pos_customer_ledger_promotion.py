@@ -2,7 +2,6 @@ import io
 from datetime import datetime, time, timedelta
 
 import pytz
-import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -10,6 +9,7 @@ from odoo.tools import SQL
 
 from ..models.pos_order import LEDGER_STATES
 from ..tools.access import ledger_right
+from ..tools.xlsx import new_workbook, write_text
 
 REPEAT_DAYS = 30
 
@@ -471,7 +471,7 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
     def _xlsx(self, data):
         _ = self.env._
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        workbook = new_workbook(output, constant_memory=True)
         bold = workbook.add_format({"bold": True})
         header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
         number = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
@@ -479,10 +479,15 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         sheet.set_column(0, 0, 48)
         sheet.set_column(1, 7, 16)
         company = self.env.company
-        sheet.write(
-            0, 0, _("Promotion Effectiveness: %(promotion)s", promotion=data["promotion"]["name"]), bold
+        write_text(
+            sheet,
+            0,
+            0,
+            _("Promotion Effectiveness: %(promotion)s", promotion=data["promotion"]["name"]),
+            bold,
         )
-        sheet.write(
+        write_text(
+            sheet,
             1,
             0,
             _(
@@ -491,7 +496,8 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
                 currency=company.currency_id.name,
             ),
         )
-        sheet.write(
+        write_text(
+            sheet,
             2,
             0,
             _(
@@ -501,7 +507,8 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
                 days=data["days"],
             ),
         )
-        sheet.write(
+        write_text(
+            sheet,
             3,
             0,
             _(
@@ -515,15 +522,15 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         for col, title in enumerate(
             (_("Measure"), _("Promotion"), _("Comparison"), _("Uplift (%)"), _("Compared"))
         ):
-            sheet.write(row, col, title, header)
+            write_text(sheet, row, col, title, header)
         for metric in data["metrics"]:
             row += 1
-            sheet.write(row, 0, metric["label"])
+            write_text(sheet, row, 0, metric["label"])
             sheet.write_number(row, 1, metric["promotion"], number)
             sheet.write_number(row, 2, metric["baseline"], number)
             if metric["uplift"] is not None:
                 sheet.write_number(row, 3, metric["uplift"], number)
-            sheet.write(row, 4, _("Per day") if metric["per_day"] else _("As is"))
+            write_text(sheet, row, 4, _("Per day") if metric["per_day"] else _("As is"))
         row += 2
         titles = (
             _("Customer Segment"),
@@ -536,10 +543,10 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
             _("Revenue Uplift per Day (%)"),
         )
         for col, title in enumerate(titles):
-            sheet.write(row, col, title, header)
+            write_text(sheet, row, col, title, header)
         for segment in data["segments"]:
             row += 1
-            sheet.write(row, 0, segment["label"])
+            write_text(sheet, row, 0, segment["label"])
             for col, key in enumerate(
                 (
                     "promotion_orders",
@@ -557,6 +564,6 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         row += 1
         for note in data["notes"]:
             row += 1
-            sheet.write(row, 0, note)
+            write_text(sheet, row, 0, note)
         workbook.close()
         return output.getvalue()

@@ -22,3 +22,5 @@ from . import test_access_sweep
 from . import test_cascades
 from . import test_hash_digits
 from . import test_partner_merge
+from . import test_input_bounds
+from . import test_xlsx_text

@@ -35,6 +35,11 @@ EXEMPT = {
     ("pos.customer.ledger.entry", "write"): "Odoo's access check, then refuses every hashed field",
     ("pos.customer.ledger.closing", "write"): "ORM write: managers only by access rights",
     ("pos.customer.ledger.backfill.wizard", "default_get"): "ORM defaults of a managers-only wizard",
+    (
+        "pos.customer.ledger.adjustment.wizard",
+        "create",
+    ): "ORM create of a managers-only wizard, input checked",
+    ("pos.customer.ledger.adjustment.wizard", "write"): "ORM write of a managers-only wizard, input checked",
     ("pos.customer.ledger.statement.wizard", "default_get"): "ORM defaults of an auditors-only wizard",
 }
 

@@ -1,2 +1,3 @@
 from . import access
 from . import validation
+from . import xlsx

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
+from odoo.tools import DEFAULT_SERVER_DATE_FORMAT
 
-# A float carries 15 significant digits exactly: beyond 10**(15 - decimals) the
-# cents are lost on the way to and from the numeric columns.
-SIGNIFICANT_DIGITS = 15
+# A float carries 15 significant digits, but Odoo's float_round (which adds an
+# epsilon) keeps only 14: 9999999999999.95 rounds to ...96. Beyond
+# 10**(14 - decimals) cents change on the way to and from the numeric columns.
+SIGNIFICANT_DIGITS = 14
 # Dates a shop's ledger can plausibly hold: nothing before this, nothing later
 # than a day after now (tills' clocks drift).
 EARLIEST_DATE = datetime(2000, 1, 1)
@@ -76,3 +78,22 @@ def check_date(env, value):
     if error:
         raise UserError(error)
     return value
+
+
+def day_error(env, value):
+    """Why ``value`` cannot be the day of a ledger entry, or None. Text must be
+    exactly 'YYYY-MM-DD': Odoo's own parsing drops whatever follows."""
+    if isinstance(value, str):
+        try:
+            value = datetime.strptime(value, DEFAULT_SERVER_DATE_FORMAT).date()
+        except ValueError:
+            return env._("%(value)s is not a date.", value=value)
+    return date_error(env, value)
+
+
+def check_day(env, value):
+    """``value`` as a date; a translated UserError unless it is a plausible day."""
+    error = day_error(env, value)
+    if error:
+        raise UserError(error)
+    return fields.Date.to_date(value)

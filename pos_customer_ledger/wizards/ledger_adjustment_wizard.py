@@ -1,6 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools.access import ledger_right
+from ..tools.validation import check_amount, check_day
 
 
 class LedgerAdjustmentWizard(models.TransientModel):
@@ -24,6 +25,29 @@ class LedgerAdjustmentWizard(models.TransientModel):
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
     reason = fields.Text(required=True)
+
+    # The ORM would fail on text in the amount and drop text after the date:
+    # refuse both with the ledger's own message.
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_input(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_input(vals)
+        return super().write(vals)
+
+    def _check_input(self, vals):
+        if "amount" in vals:
+            currency = (
+                self.env["res.currency"].browse(vals.get("currency_id"))
+                or self.currency_id[:1]
+                or self.env.company.currency_id
+            )
+            check_amount(self.env, vals["amount"] or 0.0, currency)
+        if vals.get("date"):
+            check_day(self.env, vals["date"])
 
     @ledger_right("manage")
     def action_post(self):
