@@ -1,7 +1,7 @@
 {
     "name": "POS Customer Ledger",
     "summary": "Customer ledger (客户台账) posted from every POS sale, refund and payment",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Point of Sale",
     "author": "pos_customer_ledger contributors",
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
@@ -27,6 +27,7 @@
         "wizards/ledger_promotion_wizard_views.xml",
         "wizards/ledger_segment_export_wizard_views.xml",
         "report/ledger_verification_report.xml",
+        "report/ledger_closing_report.xml",
         "report/customer_statement_report.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
