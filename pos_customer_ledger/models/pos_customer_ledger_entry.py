@@ -470,6 +470,8 @@ class PosCustomerLedgerEntry(models.Model):
         PostgreSQL rebuilds each entry's canonical content, hashes it and
         compares it and the link with the entry before; only the first broken
         entry comes back, so memory stays flat whatever the ledger's size.
+        Then every closed month's frozen figures and chain hash are checked
+        against the entries (_anchor_problems), in one more pass.
         """
         problems = self.env.execute_query(
             SQL(
