@@ -587,14 +587,19 @@ class PosCustomerLedgerEntry(models.Model):
         if not anchors:
             return []
         self.flush_model()
-        recomputed_totals = SQL(", ").join(
-            SQL(
-                "COALESCE(SUM(p.%(total)s) FILTER (WHERE p.bucket = a.rank), 0) AS %(total)s",
-                total=SQL.identifier(total),
-            )
-            for total in KIND_TOTALS.values()
-        )
-        rows = self.env.execute_query_dict(
+        with self._without_jit():  # it misjudges the buckets' count and compiles for seconds
+            rows = self._anchor_rows(company, anchors)
+        return [
+            problem
+            for row in rows
+            if (problem := self._anchor_problem(company, row["frozen"], row["recomputed"], row["entry_hash"]))
+        ]
+
+    @api.model
+    def _anchor_rows(self, company, anchors):
+        """Per anchor, in month order: its figures (frozen), the same recomputed
+        from the entries, and the hash of the entry at its last sequence number."""
+        return self.env.execute_query_dict(
             SQL(
                 """
                 WITH anchor AS (
@@ -647,14 +652,15 @@ class PosCustomerLedgerEntry(models.Model):
                     )
                     for kind, total in KIND_TOTALS.items()
                 ),
-                recomputed_totals=recomputed_totals,
+                recomputed_totals=SQL(", ").join(
+                    SQL(
+                        "COALESCE(SUM(p.%(total)s) FILTER (WHERE p.bucket = a.rank), 0) AS %(total)s",
+                        total=SQL.identifier(total),
+                    )
+                    for total in KIND_TOTALS.values()
+                ),
             )
         )
-        return [
-            problem
-            for row in rows
-            if (problem := self._anchor_problem(company, row["frozen"], row["recomputed"], row["entry_hash"]))
-        ]
 
     @api.model
     def _anchor_problem(self, company, frozen, recomputed, last_entry_hash):
