@@ -1,11 +1,13 @@
 import base64
 import io
+import json
+import re
 from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -20,6 +22,19 @@ KIND_TOTALS = {
     "adjustment": "adjustment_total",
     "opening": "opening_total",
 }
+# The figures an anchor carries: what a closing froze, recomputable from the entries.
+ANCHOR_AMOUNTS = ("opening_balance", *KIND_TOTALS.values(), "closing_balance")
+ANCHOR_NUMBERS = ("entry_count", "first_sequence", "last_sequence")
+ANCHOR_FORMAT = "pos_customer_ledger.closing_anchors"
+ANCHOR_VERSION = 1
+ANCHOR_FILE_MAX_BYTES = 5 * 1024 * 1024
+ANCHOR_HASH = re.compile(r"[0-9a-f]{64}")
+ANCHOR_MONTH = re.compile(r"\d{4}-\d{2}")
+ANCHOR_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
+# What a user may set on an open closing; the state and every frozen figure are
+# written by action_close alone (_freeze), so no client can make up a closed month.
+EDITABLE_AT_CREATION = frozenset({"date_from", "company_id"})
+EDITABLE = frozenset({"date_from"})
 
 
 class PosCustomerLedgerClosing(models.Model):
@@ -47,35 +62,41 @@ class PosCustomerLedgerClosing(models.Model):
     )
     date_to = fields.Date(compute="_compute_date_to", store=True)
     state = fields.Selection(
-        [("draft", "Open"), ("closed", "Closed")], default="draft", required=True, readonly=True
+        [("draft", "Open"), ("closed", "Closed")], default="draft", required=True, readonly=True, copy=False
     )
-    opening_balance = fields.Monetary(readonly=True)
-    sale_total = fields.Monetary(string="Sales", readonly=True)
-    refund_total = fields.Monetary(string="Refunds", readonly=True)
-    payment_total = fields.Monetary(string="Payments", readonly=True)
-    adjustment_total = fields.Monetary(string="Adjustments", readonly=True)
-    opening_total = fields.Monetary(string="Opening Balances", readonly=True)
-    closing_balance = fields.Monetary(readonly=True)
-    entry_count = fields.Integer(string="Entries", readonly=True)
-    first_sequence = fields.Integer(readonly=True, aggregator=None)
-    last_sequence = fields.Integer(readonly=True, aggregator=None)
+    opening_balance = fields.Monetary(readonly=True, copy=False)
+    sale_total = fields.Monetary(string="Sales", readonly=True, copy=False)
+    refund_total = fields.Monetary(string="Refunds", readonly=True, copy=False)
+    payment_total = fields.Monetary(string="Payments", readonly=True, copy=False)
+    adjustment_total = fields.Monetary(string="Adjustments", readonly=True, copy=False)
+    opening_total = fields.Monetary(string="Opening Balances", readonly=True, copy=False)
+    closing_balance = fields.Monetary(readonly=True, copy=False)
+    entry_count = fields.Integer(string="Entries", readonly=True, copy=False)
+    first_sequence = fields.Integer(readonly=True, copy=False, aggregator=None)
+    last_sequence = fields.Integer(readonly=True, copy=False, aggregator=None)
     last_hash = fields.Char(
-        string="Chain Hash", readonly=True, help="Hash of the chain's last entry at closing."
+        string="Chain Hash", readonly=True, copy=False, help="Hash of the chain's last entry at closing."
     )
     ledger_pos_dues = fields.Monetary(
         string="Ledger Dues from the POS",
         readonly=True,
+        copy=False,
         help="Closing balance without opening balances carried over from another system.",
     )
     gl_receivable = fields.Monetary(
         string="Receivable in the General Ledger",
         readonly=True,
+        copy=False,
         help="Customer receivables from the POS and ledger adjustments in the journals "
         "at the end of the month, plus the customer-account sales of sessions not booked yet.",
     )
-    difference = fields.Monetary(readonly=True)
-    closed_by_id = fields.Many2one("res.users", string="Closed By", readonly=True)
-    closed_date = fields.Datetime(string="Closed On", readonly=True)
+    difference = fields.Monetary(readonly=True, copy=False)
+    closed_by_id = fields.Many2one("res.users", string="Closed By", readonly=True, copy=False)
+    closed_date = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    # the month's bounds in UTC as taken at closing (they depend on the closer's
+    # time zone): verification recomputes the frozen figures over the same range
+    period_start = fields.Datetime(readonly=True, copy=False)
+    period_end = fields.Datetime(readonly=True, copy=False)
 
     _sql_constraints = [
         ("company_month_uniq", "unique (company_id, date_from)", "A month is closed once per company."),
@@ -97,9 +118,39 @@ class PosCustomerLedgerClosing(models.Model):
             if closing.date_from.day != 1:
                 raise UserError(self.env._("A ledger closing covers a calendar month; start it on the 1st."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.check_access("create")  # access errors first: they tell a user what they may do
+        for vals in vals_list:
+            self._check_editable(vals, EDITABLE_AT_CREATION)
+        # a default_state or default_last_hash leaked into the context freezes nothing
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if not (key.startswith("default_") and key[len("default_") :] not in EDITABLE_AT_CREATION)
+        }
+        return super(PosCustomerLedgerClosing, self.with_context(context)).create(vals_list)
+
     def write(self, vals):
+        self.check_access("write")
         if any(closing.state == "closed" for closing in self):
             raise UserError(self.env._("A closed month cannot be changed."))
+        self._check_editable(vals, EDITABLE)
+        return super().write(vals)
+
+    def _check_editable(self, vals, editable):
+        frozen = set(vals) - editable
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "A month closing's status and figures are set only by closing the month (%(fields)s).",
+                    fields=", ".join(sorted(frozen)),
+                )
+            )
+
+    def _freeze(self, vals):
+        """Write the state and frozen figures: past write(), which refuses them.
+        Private, so no RPC reaches it; only action_close calls it."""
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -159,9 +210,11 @@ class PosCustomerLedgerClosing(models.Model):
                 )
             )
             Chain.invalidate_model(["closed_until"])
-            closing.write(
+            closing._freeze(
                 {
                     **figures,
+                    "period_start": start,
+                    "period_end": end,
                     "last_sequence": last_sequence,
                     "last_hash": last_hash,
                     "ledger_pos_dues": currency.round(pos_dues),
@@ -276,3 +329,148 @@ class PosCustomerLedgerClosing(models.Model):
             "target": "download",
             "url": f"/web/content/{attachment.id}?download=true",
         }
+
+    # ---------------------------------------------------------------- anchors
+
+    def _anchor_data(self):
+        """The closings' frozen figures as anchors: plain values that an auditor
+        keeps outside the database and that verification recomputes from the
+        entries. Amounts are text with the currency's decimals, so they stay exact."""
+        anchors = []
+        for closing in self:
+            digits = closing.currency_id.decimal_places
+            anchors.append(
+                {
+                    "company_id": closing.company_id.id,
+                    "company": closing.company_id.name,
+                    "currency": closing.currency_id.name,
+                    "month": closing.name,
+                    "period_start": fields.Datetime.to_string(closing.period_start),
+                    "period_end": fields.Datetime.to_string(closing.period_end),
+                    **{name: closing[name] for name in ANCHOR_NUMBERS},
+                    **{name: f"{closing[name] + 0.0:.{digits}f}" for name in ANCHOR_AMOUNTS},
+                    "last_hash": closing.last_hash or "",
+                }
+            )
+        return anchors
+
+    @api.model
+    def _anchor_file(self, companies):
+        """JSON bytes listing every closed month of ``companies`` the user can read."""
+        closings = self.search(
+            [("company_id", "in", companies.ids), ("state", "=", "closed")], order="company_id, date_from"
+        )
+        if not closings:
+            raise UserError(
+                self.env._("No month of the customer ledger is closed yet: there is nothing to export.")
+            )
+        content = {
+            "format": ANCHOR_FORMAT,
+            "version": ANCHOR_VERSION,
+            "exported_on": fields.Datetime.to_string(fields.Datetime.now()),
+            "anchors": closings._anchor_data(),
+        }
+        return json.dumps(content, indent=2, ensure_ascii=False).encode()
+
+    @api.model
+    def _load_anchor_file(self, content, filename=None):
+        """The anchors of an exported anchor file, checked field by field; a
+        translated UserError names what is wrong with a file that is not one."""
+        _ = self.env._
+        name = filename or _("The file")
+        if len(content) > ANCHOR_FILE_MAX_BYTES:
+            raise UserError(
+                _(
+                    "%(file)s is larger than %(size)s MB; an anchor file is much smaller.",
+                    file=name,
+                    size=ANCHOR_FILE_MAX_BYTES // (1024 * 1024),
+                )
+            )
+        try:
+            data = json.loads(content)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            data = None
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != ANCHOR_FORMAT
+            or not isinstance(data.get("anchors"), list)
+        ):
+            raise UserError(
+                _("%(file)s is not a file of closing anchors exported from the customer ledger.", file=name)
+            )
+        if data.get("version") != ANCHOR_VERSION:
+            raise UserError(_("%(file)s has an anchor format this version cannot read.", file=name))
+        anchors, seen = [], set()
+        for position, raw in enumerate(data["anchors"], start=1):
+            anchor = self._load_anchor(raw, position, name)
+            key = (anchor["company_id"], anchor["month"])
+            if key in seen:
+                raise UserError(
+                    _(
+                        "%(file)s lists %(month)s of %(company)s twice.",
+                        file=name,
+                        month=anchor["month"],
+                        company=anchor["company"],
+                    )
+                )
+            seen.add(key)
+            anchors.append(anchor)
+        if not anchors:
+            raise UserError(_("%(file)s holds no anchor.", file=name))
+        return anchors
+
+    @api.model
+    def _load_anchor(self, anchor, position, filename):
+        anchor = anchor if isinstance(anchor, dict) else {}
+        loaded = {}
+
+        def invalid(field):
+            return UserError(
+                self.env._(
+                    "%(file)s, anchor %(position)s: %(field)s is missing or not valid.",
+                    file=filename,
+                    position=position,
+                    field=field,
+                )
+            )
+
+        for field in ("company_id", *ANCHOR_NUMBERS):
+            value = anchor.get(field)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+                raise invalid(field)
+            loaded[field] = value
+        for field in ("company", "currency", "month"):
+            if not isinstance(anchor.get(field), str):
+                raise invalid(field)
+            loaded[field] = anchor[field]
+        if not ANCHOR_MONTH.fullmatch(loaded["month"]):
+            raise invalid("month")
+        for field in ("period_start", "period_end"):
+            try:
+                value = fields.Datetime.to_datetime(anchor.get(field))
+            except (TypeError, ValueError):
+                value = None
+            if not value:
+                raise invalid(field)
+            loaded[field] = fields.Datetime.to_string(value)
+        for field in ANCHOR_AMOUNTS:
+            value = anchor.get(field)
+            text = value if isinstance(value, str) else repr(value)
+            if isinstance(value, bool) or not ANCHOR_AMOUNT.fullmatch(text):
+                raise invalid(field)
+            loaded[field] = text
+        last_hash = anchor.get("last_hash")
+        if not isinstance(last_hash, str) or not (
+            ANCHOR_HASH.fullmatch(last_hash) or (last_hash == "" and loaded["last_sequence"] == 0)
+        ):
+            raise invalid("last_hash")
+        loaded["last_hash"] = last_hash
+        return loaded
+
+    @ledger_right("audit")
+    def action_export_anchors(self):
+        """Download the anchors of every closed month of the current companies."""
+        wizard = self.env["pos.customer.ledger.verify.wizard"].create(
+            {"company_ids": [Command.set(self.env.companies.ids)]}
+        )
+        return wizard.action_export_anchors()

@@ -14,6 +14,7 @@ from odoo.tools import SQL, create_index, float_round, index_exists
 
 from ..tools.access import ledger_right
 from ..tools.validation import amount_error, check_amount, check_day, day_error
+from .pos_customer_ledger_closing import ANCHOR_AMOUNTS, KIND_TOTALS
 
 HASH_VERSION = 1
 # The content an entry's hash covers (version 1). Amounts are hashed as text
@@ -501,6 +502,8 @@ class PosCustomerLedgerEntry(models.Model):
         PostgreSQL rebuilds each entry's canonical content, hashes it and
         compares it and the link with the entry before; only the first broken
         entry comes back, so memory stays flat whatever the ledger's size.
+        Then every closed month's frozen figures and chain hash are checked
+        against the entries (_anchor_problems), in one more pass.
         """
         problems = self.env.execute_query(
             SQL(
@@ -585,12 +588,162 @@ class PosCustomerLedgerEntry(models.Model):
                     head=head[0],
                 ),
             }
+        closings = (
+            self.env["pos.customer.ledger.closing"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("state", "=", "closed")], order="date_from")
+        )
+        problems = self._anchor_problems(company, closings._anchor_data())
+        if problems:
+            return {"ok": False, "checked": checked, "first_broken_id": False, "message": "\n".join(problems)}
         return {
             "ok": True,
             "checked": checked,
             "first_broken_id": False,
             "message": self.env._("The ledger is intact: %(count)s entries verified.", count=checked),
         }
+
+    @api.model
+    def _anchor_problems(self, company, anchors):
+        """What differs between the company's chain and ``anchors``, the frozen
+        figures of closed months (see pos.customer.ledger.closing._anchor_data):
+        one translated message per anchor that does not match.
+
+        A closing froze the hash of the chain's last entry and the month's
+        figures; a history rewritten before it, even re-hashed to the chain's
+        head, no longer gives them. One pass over the entries: each falls in the
+        bucket of the last anchor starting before it (width_bucket over the
+        sorted starts) and is counted in that month when dated before its end;
+        a month's opening balance sums the buckets before it.
+        """
+        if not anchors:
+            return []
+        self.flush_model()
+        with self._without_jit():  # it misjudges the buckets' count and compiles for seconds
+            rows = self._anchor_rows(company, anchors)
+        return [
+            problem
+            for row in rows
+            if (problem := self._anchor_problem(company, row["frozen"], row["recomputed"], row["entry_hash"]))
+        ]
+
+    @api.model
+    def _anchor_rows(self, company, anchors):
+        """Per anchor, in month order: its figures (frozen), the same recomputed
+        from the entries, and the hash of the entry at its last sequence number."""
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                WITH anchor AS (
+                    SELECT anchor.*, row_number() OVER (ORDER BY anchor.period_start) AS rank
+                      FROM jsonb_to_recordset(%(anchors)s::jsonb) AS anchor(
+                           month text, period_start timestamp, period_end timestamp,
+                           %(amount_columns)s, entry_count integer, first_sequence integer,
+                           last_sequence integer, last_hash text)
+                ), bucketed AS (
+                    SELECT width_bucket(e.date, (SELECT array_agg(period_start ORDER BY rank) FROM anchor))
+                           AS bucket, e.date, e.kind, e.amount_due, e.sequence_number
+                      FROM pos_customer_ledger_entry e
+                     WHERE e.company_id = %(company)s
+                ), per_bucket AS (
+                    SELECT b.bucket, SUM(b.amount_due) AS total,
+                           COUNT(*) FILTER (WHERE b.date < a.period_end) AS entry_count,
+                           MIN(b.sequence_number) FILTER (WHERE b.date < a.period_end) AS first_sequence,
+                           %(kind_sums)s
+                      FROM bucketed b
+                      LEFT JOIN anchor a ON a.rank = b.bucket
+                     GROUP BY b.bucket
+                ), recomputed AS (
+                    SELECT a.rank,
+                           COALESCE(SUM(p.total) FILTER (WHERE p.bucket < a.rank), 0) AS opening_balance,
+                           COALESCE(SUM(p.entry_count) FILTER (WHERE p.bucket = a.rank), 0) AS entry_count,
+                           COALESCE(MIN(p.first_sequence) FILTER (WHERE p.bucket = a.rank), 0)
+                           AS first_sequence,
+                           %(recomputed_totals)s
+                      FROM anchor a
+                      LEFT JOIN per_bucket p ON p.bucket <= a.rank
+                     GROUP BY a.rank
+                )
+                SELECT to_jsonb(a) AS frozen, to_jsonb(r) AS recomputed, last_entry.entry_hash
+                  FROM anchor a
+                  JOIN recomputed r ON r.rank = a.rank
+                  LEFT JOIN pos_customer_ledger_entry last_entry
+                    ON last_entry.company_id = %(company)s AND last_entry.sequence_number = a.last_sequence
+                 ORDER BY a.rank
+                """,
+                anchors=json.dumps(anchors),
+                amount_columns=SQL(", ").join(
+                    SQL("%s numeric", SQL.identifier(name)) for name in ANCHOR_AMOUNTS
+                ),
+                company=company.id,
+                kind_sums=SQL(", ").join(
+                    SQL(
+                        "SUM(b.amount_due) FILTER (WHERE b.date < a.period_end AND b.kind = %s) AS %s",
+                        kind,
+                        SQL.identifier(total),
+                    )
+                    for kind, total in KIND_TOTALS.items()
+                ),
+                recomputed_totals=SQL(", ").join(
+                    SQL(
+                        "COALESCE(SUM(p.%(total)s) FILTER (WHERE p.bucket = a.rank), 0) AS %(total)s",
+                        total=SQL.identifier(total),
+                    )
+                    for total in KIND_TOTALS.values()
+                ),
+            )
+        )
+
+    @api.model
+    def _anchor_problem(self, company, frozen, recomputed, last_entry_hash):
+        _ = self.env._
+        currency = company.currency_id
+        Closing = self.env["pos.customer.ledger.closing"]
+        recomputed["closing_balance"] = recomputed["opening_balance"] + sum(
+            recomputed[total] for total in KIND_TOTALS.values()
+        )
+        differences = []
+        sequence = frozen["last_sequence"]
+        if sequence and last_entry_hash is None:
+            differences.append(
+                _(
+                    "no entry has sequence number %(sequence)s, where the chain stood at closing",
+                    sequence=sequence,
+                )
+            )
+        elif sequence and last_entry_hash != frozen["last_hash"]:
+            differences.append(
+                _(
+                    "the entry at sequence number %(sequence)s no longer has the chain hash frozen "
+                    "at closing: the history up to it was rewritten",
+                    sequence=sequence,
+                )
+            )
+        for name in ("entry_count", "first_sequence", *ANCHOR_AMOUNTS):
+            if name in ANCHOR_AMOUNTS:
+                if not currency.compare_amounts(float(frozen[name]), float(recomputed[name])):
+                    continue
+                values = currency.format(float(frozen[name])), currency.format(float(recomputed[name]))
+            elif frozen[name] == recomputed[name]:
+                continue
+            else:
+                values = frozen[name], recomputed[name]
+            differences.append(
+                _(
+                    "%(figure)s %(frozen)s at closing, %(recomputed)s in the entries",
+                    figure=Closing._fields[name]._description_string(self.env),
+                    frozen=values[0],
+                    recomputed=values[1],
+                )
+            )
+        if not differences:
+            return None
+        return _(
+            "Closing %(month)s of %(company)s does not match the ledger: %(differences)s.",
+            month=frozen["month"],
+            company=company.name,
+            differences="; ".join(differences),
+        )
 
     @api.model
     def _cron_verify_chain(self):
