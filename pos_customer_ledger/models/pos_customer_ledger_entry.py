@@ -1591,7 +1591,7 @@ class PosCustomerLedgerEntry(models.Model):
                     "amount_due": due,
                     "move_id": move.id,
                     "receivable_line_id": lines[:1].id,
-                    "note": self.env._("Deposit: %(move)s, beyond the dues", move=move.name),
+                    "note": self.env._("Payment %(move)s beyond the dues: a deposit", move=move.name),
                     "source_key": f"deposit:{move.id}",
                 }
             )
