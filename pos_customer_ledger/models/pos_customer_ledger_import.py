@@ -6,9 +6,9 @@ import logging
 import re
 import zipfile
 from contextlib import closing
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.access import check_ledger_right, ledger_right
@@ -42,6 +42,9 @@ MAX_COLUMNS = 100
 XLSX_LAST_ROW = 1048576
 # Longer files are imported in the background, shorter ones at once.
 BACKGROUND_ROWS = 5000
+# An import takes well under a minute; one running for longer was cut off (a
+# killed worker, perhaps by the file itself): it is reported, not retried forever.
+INTERRUPTED_AFTER = timedelta(hours=1)
 
 
 class PosCustomerLedgerImport(models.Model):
@@ -71,6 +74,7 @@ class PosCustomerLedgerImport(models.Model):
     first_sequence = fields.Integer(readonly=True, help="Sequence number of the first entry created.")
     last_sequence = fields.Integer(readonly=True, help="Sequence number of the last entry created.")
     message = fields.Text(string="Result", readonly=True)
+    date_started = fields.Datetime(string="Started On", readonly=True)
     date_done = fields.Datetime(string="Finished On", readonly=True)
 
     # ------------------------------------------------------------- actions
@@ -116,28 +120,24 @@ class PosCustomerLedgerImport(models.Model):
 
     @api.model
     def _cron_import(self):
-        """Import the oldest queued file, in one transaction; the cron runs again
-        at once while files are queued."""
+        """Import the oldest queued file, in two runs: the first marks it running
+        (committed by the scheduler, so users see it), the next imports it in
+        one transaction. The scheduler runs again at once while files wait."""
         Import = self.sudo()
-        # the scheduled action never runs twice at once: a running import it
-        # finds was cut off (a killed worker), and may have been the cause
-        Import.search([("state", "=", "running")]).write(
-            {
-                "state": "failed",
-                "message": self.env._(
-                    "The import was interrupted; nothing was imported. Import the file again."
-                ),
-                "date_done": fields.Datetime.now(),
-            }
+        now = fields.Datetime.now()
+        running = Import.search([("state", "=", "running")], order="id", limit=1)
+        if running.date_started and running.date_started < now - INTERRUPTED_AFTER:
+            running._fail(
+                self.env._("The import was interrupted; nothing was imported. Import the file again.")
+            )
+        elif running:
+            running._import_in_background()
+        else:
+            running = Import.search([("state", "=", "queued")], order="id", limit=1)
+            running.write({"state": "running", "date_started": now})
+        self.env["ir.cron"]._notify_progress(
+            done=len(running), remaining=Import.search_count([("state", "in", ("queued", "running"))])
         )
-        queued = Import.search([("state", "=", "queued")], order="id")
-        if not queued:
-            return
-        queued[0].state = "running"
-        if not modules.module.current_test:
-            self.env.cr.commit()  # the user sees that it runs
-        queued[0]._import_in_background()
-        self.env["ir.cron"]._notify_progress(done=1, remaining=len(queued) - 1)
 
     def _import_in_background(self):
         """Import as the user who uploaded the file; record the outcome."""
@@ -518,20 +518,14 @@ class PosCustomerLedgerImport(models.Model):
         """(amount, None) or (0.0, why the value is not an amount the ledger takes)."""
         if isinstance(value, bool):
             value = None
-        if isinstance(value, (int, float)):
-            amount = value
-        else:
-            text = AMOUNT_NOISE.sub("", self._text(value))
-            if not text:
+        if not isinstance(value, (int, float)):
+            value = AMOUNT_NOISE.sub("", self._text(value))
+            if not value:
                 return 0.0, self.env._("The amount is missing.")
-            if text.startswith("(") and text.endswith(")"):
-                text = "-" + text[1:-1]  # accountants' negative
-            try:
-                amount = float(text)
-            except ValueError:
-                return 0.0, amount_error(self.env, self._text(value), currency)
-        error = amount_error(self.env, amount, currency)
-        return (0.0, error) if error else (float(amount), None)
+            if value.startswith("(") and value.endswith(")"):
+                value = "-" + value[1:-1]  # accountants' negative
+        error = amount_error(self.env, value, currency)
+        return (0.0, error) if error else (float(value), None)
 
     def _parse_date(self, value):
         """(date or None when empty, None) or (None, why it is not a ledger date)."""
