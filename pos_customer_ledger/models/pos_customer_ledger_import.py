@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools.access import check_ledger_right, ledger_right
 from ..tools.validation import amount_error, date_error
@@ -380,7 +381,7 @@ class PosCustomerLedgerImport(models.Model):
         matches = self._match_customers({self._text(row.get("customer")) for _line, row in rows})
         currencies = self._match_currencies({self._text(row.get("currency")) for _line, row in rows})
         already_opened = self._opening_problems(self._customers_with_opening())
-        date_problems, noons, seen = {}, {}, {}
+        parsed_dates, date_problems, noons, seen = {}, {}, {}, {}
         vals_list, errors, lines = [], [], []
         if not rows:
             errors.append(_("The file has no rows below its header."))
@@ -391,7 +392,10 @@ class PosCustomerLedgerImport(models.Model):
             partner = Partner.browse(found[0]) if len(found) == 1 else Partner
             problems = self._customer_problems(reference, found)
             amount, amount_problem = self._parse_amount(row.get("amount"), currency)
-            entry_date, date_problem = self._parse_date(row.get("date"))
+            raw_date = row.get("date")
+            if raw_date not in parsed_dates:  # a file holds few distinct dates
+                parsed_dates[raw_date] = self._parse_date(raw_date)
+            entry_date, date_problem = parsed_dates[raw_date]
             entry_date = entry_date or self.date
             currency_code = self._text(row.get("currency"))
             row_currency = currencies.get(currency_code.upper()) if currency_code else currency
@@ -465,22 +469,31 @@ class PosCustomerLedgerImport(models.Model):
 
     def _match_customers(self, references):
         """{text: ids of the commercial customers whose internal reference, or
-        else exact name, is that text}, with their companies read."""
+        else exact name, is that text}, with their companies read. In SQL: the
+        ORM would build a record per matched customer."""
         references.discard("")
         if not references:
             return {}
         Partner = self.env["res.partner"].with_context(active_test=True)
         allowed = [("company_id", "in", [False, *self.env.user.company_ids.ids])]
-        by_ref, by_name = {}, {}
-        for partner in Partner.search_fetch(
-            [("ref", "in", list(references)), *allowed], ["ref", "commercial_partner_id"]
-        ):
-            by_ref.setdefault(partner.ref, []).append(partner.commercial_partner_id.id)
-        for partner in Partner.search_fetch(
-            [("name", "in", list(references - by_ref.keys())), ("parent_id", "=", False), *allowed],
-            ["name", "commercial_partner_id"],
-        ):
-            by_name.setdefault(partner.name, []).append(partner.commercial_partner_id.id)
+
+        def matched(column, domain):
+            found = {}
+            query = Partner._search(domain)  # the user's access rules apply
+            for text, commercial_id in self.env.execute_query(
+                SQL(
+                    "SELECT %s, commercial_partner_id FROM res_partner WHERE id IN %s",
+                    SQL.identifier(column),
+                    query.subselect(),
+                )
+            ):
+                found.setdefault(text, []).append(commercial_id)
+            return found
+
+        by_ref = matched("ref", [("ref", "in", list(references)), *allowed])
+        by_name = matched(
+            "name", [("name", "in", list(references - by_ref.keys())), ("parent_id", "=", False), *allowed]
+        )
         matches = {text: list(dict.fromkeys(ids)) for text, ids in {**by_name, **by_ref}.items()}
         Partner.browse({ids[0] for ids in matches.values() if len(ids) == 1}).fetch(["company_id"])
         return matches
