@@ -119,6 +119,7 @@ def main():
         cr.execute(SQL("SELECT COUNT(*) FROM pos_customer_ledger_entry WHERE kind = 'opening'"))
         if cr.fetchone()[0]:
             raise SystemExit(f"{db} already holds opening balances: run without --reuse")
+        cr.execute("DELETE FROM pos_customer_ledger_import")  # left by an interrupted run
 
         content, write_s = timed(write_xlsx, args.rows)
         print(f"wrote a {args.rows}-row XLSX file of {len(content) / 1024 / 1024:.1f} MB in {write_s:.1f} s")

@@ -277,18 +277,21 @@ class PosCustomerLedgerImport(models.Model):
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 unpacked = sum(info.file_size for info in archive.infolist())
-            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        except zipfile.BadZipFile as error:
             raise unreadable(error) from error
-        # zipfile never unpacks more than the declared sizes
+        # checked before openpyxl loads the shared strings; zipfile never
+        # unpacks more than the declared sizes
         if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-            workbook.close()
             raise UserError(
                 self.env._(
                     "The XLSX file unpacks to more than %(limit)s MB; split it into several files.",
                     limit=MAX_UNPACKED_MB,
                 )
             )
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+            raise unreadable(error) from error
         try:
             if not workbook.worksheets:
                 raise unreadable(self.env._("it has no worksheet"))
