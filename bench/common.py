@@ -21,6 +21,7 @@ class BenchDatabases:
         self.backfill = f"{prefix}backfill"  # a copy of ledger with generated history
         self.accounting = f"{prefix}accounting"  # a copy of backfill with booked receivables
         self.profiles = f"{prefix}profiles"  # a copy of backfill for the profile rebuild
+        self.opening_import = f"{prefix}opening_import"  # a copy of ledger with many customers
 
 
 def db_prefix(value):

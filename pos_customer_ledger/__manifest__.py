@@ -22,6 +22,7 @@
         "wizards/ledger_backfill_wizard_views.xml",
         "wizards/ledger_adjustment_wizard_views.xml",
         "wizards/ledger_opening_import_wizard_views.xml",
+        "views/pos_customer_ledger_import_views.xml",
         "report/pos_customer_ledger_aging_views.xml",
         "wizards/ledger_aging_wizard_views.xml",
         "wizards/ledger_promotion_wizard_views.xml",

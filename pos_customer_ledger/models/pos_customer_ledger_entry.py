@@ -86,6 +86,9 @@ ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 # What _post leaves in the cache of the entries it returns.
 CACHED_AFTER_POSTING = ("company_id", "partner_id", "date", "kind", "pos_order_id")
 MANUAL_KINDS = ("adjustment", "opening")
+# What _post_bulk posts: kinds that leave the visit profiles alone.
+BULK_KINDS = ("opening",)
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def pos_order_kind(has_lines, refunded_order_id, amount_total, amount_due):
@@ -352,6 +355,104 @@ class PosCustomerLedgerEntry(models.Model):
             values = [field.convert_to_cache(row[name], entries) for row in rows]
             self.env.cache.update(entries, field, values)
         return entries
+
+    @api.model
+    def _post_bulk(self, vals_list):
+        """Post many entries of one company at once, as ``_post`` would one by one,
+        and return them in order: for imports of opening balances.
+
+        Under the chain head lock, compute sequences, balances and hashes in
+        Python in order, write the rows with one COPY, then advance the head and
+        add the amounts to the customers' balances with one statement each. All
+        in the caller's transaction: nothing is written if anything fails.
+        """
+        if not vals_list:
+            return self.browse()
+        company_id = vals_list[0]["company_id"]
+        for vals in vals_list:
+            unknown = set(vals).difference(POSTED_FIELDS)
+            if unknown:
+                raise ValueError(f"Unknown ledger entry fields: {sorted(unknown)}")
+            if vals["company_id"] != company_id or vals["kind"] not in BULK_KINDS:
+                raise ValueError("_post_bulk posts entries of one company and of the kinds in BULK_KINDS")
+        Chain = self.env["pos.customer.ledger.chain"]
+        Stat = self.env["pos.customer.ledger.partner.stat"]
+        currency = self.env["res.company"].browse(company_id).currency_id
+        digits, rounding = currency.decimal_places, currency.rounding
+        self.env.flush_all()
+        first_sequence, last_hash, _balance, closed_until, _tz = Chain._lock_head(company_id, None)
+        # read after the lock: every posting updates the balances under it
+        balances = Stat._balances(company_id, {vals["partner_id"] for vals in vals_list})
+        now, uid = self.env.cr.now(), self.env.uid
+        sequence, writer = first_sequence, None
+        try:
+            # a chunk is hashed while the previous one is being written
+            for start in range(0, len(vals_list), BACKFILL_CHUNK):
+                rows = []
+                for vals in vals_list[start : start + BACKFILL_CHUNK]:
+                    row = {
+                        name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS
+                    }
+                    date = row["date"] = self._open_date(
+                        fields.Datetime.to_datetime(vals["date"]), closed_until, vals
+                    )
+                    partner_id = vals["partner_id"]
+                    balances[partner_id] = float_round(
+                        balances[partner_id] + (vals.get("amount_due") or 0.0), precision_rounding=rounding
+                    )
+                    sequence += 1
+                    row.update(
+                        name=f"LEDG/{date.year}/{sequence:06d}",
+                        sequence_number=sequence,
+                        balance=balances[partner_id],
+                        previous_hash=last_hash,
+                        hash_version=HASH_VERSION,
+                        create_uid=uid,
+                        create_date=now,
+                        write_uid=uid,
+                        write_date=now,
+                    )
+                    row["entry_hash"] = last_hash = self._compute_entry_hash(row, digits)
+                    rows.append(row)
+                data = self._copy_data(rows)
+                if writer:
+                    writer.result()
+                writer = self._copy_in_background(data)
+        finally:
+            if writer:
+                writer.result()  # never leave a COPY running on the connection
+        advanced = self.env.execute_query(
+            SQL(
+                "UPDATE pos_customer_ledger_chain SET last_sequence = %s, last_hash = %s "
+                "WHERE company_id = %s AND last_sequence = %s RETURNING id",
+                sequence,
+                last_hash,
+                company_id,
+                first_sequence,
+            )
+        )
+        if not advanced:
+            raise UserError(self.env._("The ledger chain moved while posting; please try again."))
+        Stat._add_to_balances(
+            company_id, [(vals["partner_id"], vals.get("amount_due") or 0.0) for vals in vals_list]
+        )
+        ids = [
+            entry_id
+            for (entry_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM pos_customer_ledger_entry WHERE company_id = %s "
+                    "AND sequence_number > %s ORDER BY sequence_number",
+                    company_id,
+                    first_sequence,
+                )
+            )
+        ]
+        Chain.invalidate_model(flush=False)
+        Partner = self.env["res.partner"]
+        Partner.invalidate_model(
+            [name for name in Partner._fields if name.startswith("ledger_")], flush=False
+        )
+        return self.browse(ids)
 
     @api.model
     def _open_date(self, date, closed_until, vals):
@@ -1009,10 +1110,18 @@ class PosCustomerLedgerEntry(models.Model):
 
     @api.model
     def _copy_data(self, rows):
-        """Entry rows as COPY text."""
+        """Entry rows as COPY text; text values escaped (notes may hold tabs,
+        line breaks and backslashes)."""
         lines = []
         for row in rows:
-            values = ("\\N" if (value := row[column]) is None else str(value) for column in ENTRY_COLUMNS)
+            values = (
+                "\\N"
+                if (value := row[column]) is None
+                else value.translate(COPY_ESCAPES)
+                if isinstance(value, str)
+                else str(value)
+                for column in ENTRY_COLUMNS
+            )
             lines.append("\t".join(values))
         lines.append("")
         return "\n".join(lines)
@@ -1039,6 +1148,15 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _manual_entry_errors(self, kind, partner, amount, date, reason, company, currency=None):
         """Every reason why this adjustment or opening balance cannot be posted."""
+        return [
+            *self._manual_value_errors(kind, partner, amount, reason, company, currency),
+            *self._manual_date_errors(date, company),
+        ]
+
+    @api.model
+    def _manual_value_errors(self, kind, partner, amount, reason, company, currency=None):
+        """The checks of _manual_entry_errors that need no query: an import runs
+        them for every row and the date checks once per date."""
         _ = self.env._
         errors = []
         if kind not in MANUAL_KINDS:
@@ -1068,6 +1186,18 @@ class PosCustomerLedgerEntry(models.Model):
                     company=partner.company_id.name,
                 )
             )
+        if kind == "adjustment" and not (
+            company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
+        ):
+            errors.append(
+                _("Set the ledger adjustment journal and counterpart account in the Point of Sale settings.")
+            )
+        return errors
+
+    @api.model
+    def _manual_date_errors(self, date, company):
+        _ = self.env._
+        errors = []
         date_problem = day_error(self.env, date) if date else _("A date is required.")
         if date_problem:
             errors.append(date_problem)
@@ -1091,12 +1221,6 @@ class PosCustomerLedgerEntry(models.Model):
             )
             if closed_until and self._local_noon(fields.Date.to_date(date)) < closed_until:
                 errors.append(_("%(date)s is in a closed ledger period.", date=date))
-        if kind == "adjustment" and not (
-            company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
-        ):
-            errors.append(
-                _("Set the ledger adjustment journal and counterpart account in the Point of Sale settings.")
-            )
         return errors
 
     @api.model

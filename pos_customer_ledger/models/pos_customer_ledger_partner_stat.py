@@ -147,6 +147,49 @@ class PosCustomerLedgerPartnerStat(models.Model):
         )
 
     @api.model
+    def _balances(self, company_id, partner_ids):
+        """{customer: balance} in the company, 0.0 for customers without a row."""
+        found = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT partner_id, balance::float8 FROM pos_customer_ledger_partner_stat "
+                    "WHERE company_id = %s AND partner_id = ANY(%s)",
+                    company_id,
+                    list(partner_ids),
+                )
+            )
+        )
+        return {partner_id: found.get(partner_id, 0.0) for partner_id in partner_ids}
+
+    @api.model
+    def _add_to_balances(self, company_id, partner_amounts):
+        """Add ``[(customer, change in dues)]`` of entries that are not visits to
+        the customers' balances, in one statement; new rows get what
+        _apply_entry_sql gives a customer without sales."""
+        partner_ids, amounts = zip(*partner_amounts, strict=True)
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO pos_customer_ledger_partner_stat AS stat
+                    (partner_id, company_id, balance, order_count, total_spent,
+                     visit_count, interval_sum, interval_sq_sum,
+                     hour_counts, weekday_counts, payment_method_counts)
+                SELECT partner_id, %(company)s, SUM(amount), 0, 0, 0, 0, 0,
+                       %(hours)s::jsonb, %(weekdays)s::jsonb, '{}'::jsonb
+                  FROM unnest(%(partners)s::int[], %(amounts)s::numeric[]) AS change(partner_id, amount)
+                 GROUP BY partner_id
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET balance = stat.balance + EXCLUDED.balance
+                """,
+                company=company_id,
+                partners=list(partner_ids),
+                amounts=list(amounts),
+                hours=Json([0] * 24),
+                weekdays=Json([0] * 7),
+            )
+        )
+        self.invalidate_model(flush=False)
+
+    @api.model
     def _add_counts_sql(self, column, counts, empty):
         """``column`` (counters in a JSON array or object, ``empty`` when unset)
         plus ``counts``, keyed by index or key: plain expressions, which

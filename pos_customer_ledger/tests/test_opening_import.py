@@ -1,13 +1,20 @@
 import base64
 import io
-from datetime import date, timedelta
+import re
+import resource
+import tracemalloc
+import zipfile
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 import xlsxwriter
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models import pos_customer_ledger_import
 from .common import LedgerTestCommon
 
 
@@ -179,3 +186,257 @@ class TestOpeningImport(LedgerTestCommon):
         )
         with self.assertRaises(AccessError):
             self._import("customer,amount\nC-001,10\n", user=cashier)
+
+    # ---------------------------------------------------------- bounded reading
+
+    @contextmanager
+    def _memory_cap(self, megabytes):
+        """Fail with MemoryError, rather than exhaust the machine, when the code
+        under test allocates more than ``megabytes`` beyond what the process has."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * resource.getpagesize()
+        cap = mapped + megabytes * 1024 * 1024
+        resource.setrlimit(
+            resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard)
+        )
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+    def test_xlsx_declaring_a_huge_sheet_is_read_as_the_rows_it_holds(self):
+        content = self._xlsx([["customer", "amount"], ["C-001", 12.5], ["C-002", -3]])
+        source, patched = io.BytesIO(content), io.BytesIO()
+        with zipfile.ZipFile(source) as archive, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                data = archive.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data, count = re.subn(
+                        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data
+                    )
+                    self.assertEqual(count, 1)
+                out.writestr(info, data)
+        self.assertLess(len(patched.getvalue()), 10000)
+        tracemalloc.start()
+        try:
+            with self._memory_cap(1024):
+                entries = self._import(patched.getvalue(), filename="huge.xlsx")
+            _size, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        self.assertRecordValues(
+            entries,
+            [
+                {"partner_id": self.customer.id, "amount_due": 12.5},
+                {"partner_id": self.other_customer.id, "amount_due": -3.0},
+            ],
+        )
+        self.assertLess(
+            peak, 64 * 1024 * 1024, "reading a 3-row sheet must not allocate for its declared size"
+        )
+
+    def test_files_beyond_the_limits_are_refused(self):
+        before = self._state()
+        # a long file is read to its end in the background only
+        imported = self._queue(
+            ("customer,amount\n" + "C-001,1\n" * (pos_customer_ledger_import.MAX_ROWS + 1)).encode(), "a.csv"
+        )
+        self._run_cron()
+        self.assertEqual(imported.state, "failed")
+        self.assertIn("The file has more than 200000 rows", imported.message)
+        with (
+            patch.object(pos_customer_ledger_import, "MAX_FILE_MB", 0.0001),
+            self.assertRaisesRegex(UserError, "files of at most 0.0001 MB"),
+        ):
+            self._import("customer,amount\n" + "C-001,1\n" * 20)
+        with (
+            patch.object(pos_customer_ledger_import, "MAX_UNPACKED_MB", 0.001),
+            self.assertRaisesRegex(UserError, "unpacks to more than"),
+        ):
+            self._import(self._xlsx([["customer", "amount"], ["C-001", 1]]), filename="a.xlsx")
+        self.assertEqual(self._state(), before)
+
+    def test_bad_dates_and_amounts_are_named_by_line(self):
+        before = self._state()
+        self.env["res.partner"].create([{"name": f"Row {n}", "ref": f"R-{n}"} for n in range(2, 12)])
+        content = (
+            "customer,amount,date\n"
+            "R-2,10,2026-01-05 10:30\n"  # 2: valid, with a time of day
+            "R-3,10,2026-01-05 foo\n"  # 3: free text after the date
+            "R-4,10,1900-01-01\n"  # 4: implausible
+            "R-5,10,9999-12-31\n"  # 5: implausible
+            "R-6,nan,\n"  # 6
+            "R-7,inf,\n"  # 7
+            "R-8,1e20,\n"  # 8: beyond what the columns store exactly
+            'R-9,"-1,000,000,000,000,000",\n'  # 9
+            "R-10,NaN,2026-02-30\n"  # 10: both, and no such day
+            "R-11,1.5,\n"  # 11: valid
+        )
+        with self.assertRaises(UserError) as refused:
+            self._import(content)
+        message = str(refused.exception)
+        expected = {
+            3: "2026-01-05 foo is not a date",
+            4: "1900-01-01 is not a plausible date",
+            5: "9999-12-31 is not a plausible date",
+            6: "nan is not an amount",
+            7: "inf is not an amount",
+            8: "is too large",
+            9: "is too large",
+            10: "nan is not an amount",
+        }
+        for line, text in expected.items():
+            with self.subTest(line=line):
+                self.assertRegex(message, rf"Line {line}: [^\n]*{re.escape(text)}")
+        self.assertRegex(message, r"Line 10: 2026-02-30 is not a date")
+        self.assertNotRegex(message, r"Line (2|11):")
+        self.assertEqual(self._state(), before)
+
+    def test_xlsx_dates_and_amounts_are_checked_like_text(self):
+        content = self._xlsx(
+            [
+                ["customer", "amount", "date"],
+                ["C-001", 5, date(1900, 1, 1)],
+                ["C-002", 1e20, date(2026, 1, 2)],
+                ["C-003", 7, datetime(2026, 1, 3, 9, 30)],
+            ]
+        )
+        with self.assertRaises(UserError) as refused:
+            self._import(content, filename="a.xlsx")
+        message = str(refused.exception)
+        self.assertRegex(message, r"Line 2: [^\n]*is not a plausible date")
+        self.assertRegex(message, r"Line 3: [^\n]*is too large")
+        self.assertNotIn("Line 4:", message)
+
+    # ---------------------------------------------------------- background
+
+    def _queue(self, content, filename="balances.xlsx"):
+        """Upload ``content`` as the manager, with background imports from 3 rows on."""
+        wizard = (
+            self.env["pos.customer.ledger.opening.import.wizard"]
+            .with_user(self.manager)
+            .create({"file": base64.b64encode(content), "filename": filename})
+        )
+        with patch.object(pos_customer_ledger_import, "BACKGROUND_ROWS", 2):
+            action = wizard.action_import()
+        self.assertEqual(action["res_model"], "pos.customer.ledger.import")
+        return self.env["pos.customer.ledger.import"].browse(action["res_id"])
+
+    def _run_cron(self):
+        """Run the scheduled action as the scheduler does: again while it reports
+        work remaining (its first run marks the import running)."""
+        cron = self.env.ref("pos_customer_ledger.ir_cron_opening_import")
+        for _run in range(3):
+            cron.method_direct_trigger()
+            if not self.env["pos.customer.ledger.import"].search_count(
+                [("state", "in", ("queued", "running"))]
+            ):
+                return
+        self.fail("the scheduled action did not finish the import")
+
+    def test_long_files_are_imported_by_the_scheduled_action(self):
+        cron = self.env.ref("pos_customer_ledger.ir_cron_opening_import")
+        before_sale = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
+        content = self._xlsx(
+            [
+                ["customer", "amount", "reason"],
+                ["C-001", 120.5, "Tab\there, line\nbreak and back\\slash"],
+                ["C-002", -40, None],
+                ["张三", 15, None],
+            ]
+        )
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        imported = self._queue(content)
+        self.assertEqual(imported.state, "queued")
+        self.assertEqual(imported.create_uid, self.manager)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.assertFalse(self.Entry.search_count([("kind", "=", "opening")]))
+
+        self._run_cron()
+        self.assertRecordValues(imported, [{"state": "done", "row_count": 3, "entry_count": 3}])
+        entries = self.Entry.search(imported.with_user(self.manager).action_view_entries()["domain"])
+        self.assertRecordValues(
+            entries.sorted("sequence_number"),
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "amount_due": 120.5,
+                    "balance": 131.2,
+                    "note": "Tab\there, line\nbreak and back\\slash",
+                },
+                {
+                    "partner_id": self.other_customer.id,
+                    "amount_due": -40.0,
+                    "balance": -40.0,
+                    "note": "Opening balance carried over from the previous system",
+                },
+                {
+                    "partner_id": self.third.id,
+                    "amount_due": 15.0,
+                    "balance": 15.0,
+                    "note": "Opening balance carried over from the previous system",
+                },
+            ],
+        )
+        self.assertEqual(entries.user_id, self.manager)
+        self.assertEqual(
+            max(entries.mapped("sequence_number")), self.entries_of(before_sale).sequence_number + 3
+        )
+        self.assertAlmostEqual(self.customer.ledger_balance, 131.2)
+        self.assertAlmostEqual(self.third.ledger_balance, 15.0)
+        after_sale = self.sync(self.third, payments=[(self.pay_later_pm, 10.7)])
+        self.assertAlmostEqual(self.entries_of(after_sale).balance, 25.7)
+        self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
+
+    def test_a_bad_row_fails_the_background_import_and_writes_nothing(self):
+        before = self._state()
+        imported = self._queue(
+            self._xlsx([["customer", "amount"], ["C-001", 10], ["Nobody", 5], ["C-002", "NaN"]])
+        )
+        self._run_cron()
+        self.assertEqual(imported.state, "failed")
+        self.assertRegex(imported.message, r"Line 3: [^\n]*No customer has the reference or name Nobody")
+        self.assertRegex(imported.message, r"Line 4: [^\n]*is not an amount")
+        self.assertEqual(self._state(), before)
+        self.assertFalse(self.customer.ledger_balance)
+
+    def test_an_import_cut_off_while_running_is_reported(self):
+        imported = self._queue(
+            self._xlsx([["customer", "amount"], ["C-001", 10], ["C-002", 5], ["C-003", 1]])
+        )
+        cron = self.env.ref("pos_customer_ledger.ir_cron_opening_import")
+        cron.method_direct_trigger()
+        self.assertEqual(imported.state, "running")
+        # as a worker killed mid-import leaves it
+        imported.sudo().date_started = fields.Datetime.now() - timedelta(hours=2)
+        cron.method_direct_trigger()
+        self.assertEqual(imported.state, "failed")
+        self.assertIn("interrupted", imported.message)
+        self.assertFalse(self.Entry.search_count([("kind", "=", "opening")]))
+
+    def test_imports_are_seen_by_their_company_and_managers_only(self):
+        imported = self._queue(
+            self._xlsx([["customer", "amount"], ["C-001", 10], ["C-002", 5], ["C-003", 1]])
+        )
+        other = self.setup_other_company()["company"]
+        colleague = self.company_user(
+            "ledger_import_colleague", "base.group_user,pos_customer_ledger.group_ledger_manager"
+        )
+        elsewhere = new_test_user(
+            self.env,
+            login="ledger_import_elsewhere",
+            groups="base.group_user,pos_customer_ledger.group_ledger_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        auditor = self.company_user(
+            "ledger_import_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor"
+        )
+        Import = self.env["pos.customer.ledger.import"]
+        self.assertEqual(Import.with_user(colleague).search([]), imported)
+        self.assertFalse(Import.with_user(elsewhere).search([]))
+        with self.assertRaises(AccessError):
+            Import.with_user(auditor).search([])
+        with self.assertRaises(AccessError):
+            imported.with_user(self.manager).write({"state": "done"})
