@@ -33,6 +33,7 @@ EXEMPT = {
     ("pos.order", "init"): "database set-up at install and update, never called through RPC",
     ("pos.customer.ledger.entry", "create"): "refuses every creation, after Odoo's access check",
     ("pos.customer.ledger.entry", "write"): "Odoo's access check, then refuses every hashed field",
+    ("pos.customer.ledger.closing", "create"): "ORM create: managers only by access rights; open months only",
     ("pos.customer.ledger.closing", "write"): "ORM write: managers only by access rights",
     ("pos.customer.ledger.backfill.wizard", "default_get"): "ORM defaults of a managers-only wizard",
     (
