@@ -17,3 +17,4 @@ from . import test_settle_dues
 from . import test_pos_tour_settle_dues
 from . import test_anonymize
 from . import test_customer_profile
+from . import test_sync_queries
