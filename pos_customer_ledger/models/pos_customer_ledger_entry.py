@@ -1311,9 +1311,10 @@ class PosCustomerLedgerEntry(models.Model):
     # ------------------------------------------------------------- accounting
 
     @api.model
-    def _pos_receivable_lines_sql(self, move_ids=None):
+    def _pos_receivable_lines_sql(self, lines=None):
         """Posted customer receivable journal items that come from the POS or the
-        ledger, as (line_id, company_id, partner_id, session_id, date, balance).
+        ledger, as (line_id, company_id, partner_id, session_id, date, balance);
+        with ``lines`` (journal items), only those among them.
 
         They are the items of session moves, POS invoices and credit notes, the
         POS's own payment moves and statement lines, and ledger adjustments,
@@ -1322,12 +1323,14 @@ class PosCustomerLedgerEntry(models.Model):
         any other item settles or raises the customer's dues.
         """
 
+        # Given items are read by key, and only their moves' origins: the
+        # reconciliation hook runs this in every invoiced till sync, where a
+        # filter on the moves alone let the planner walk every receivable item
+        # of the account, the shop's whole history.
+        move_ids = lines.move_id.ids if lines is not None else None
+
         def only(column):
-            return (
-                SQL("AND %s = ANY(%s)", SQL.identifier(column), list(move_ids))
-                if move_ids is not None
-                else SQL()
-            )
+            return SQL("AND %s = ANY(%s)", SQL.identifier(column), move_ids) if lines is not None else SQL()
 
         return SQL(
             """
@@ -1362,7 +1365,7 @@ class PosCustomerLedgerEntry(models.Model):
                     ) moves
                     GROUP BY move_id
               ) origin ON origin.move_id = line.move_id
-             WHERE account.account_type = 'asset_receivable' AND line.parent_state = 'posted'
+             WHERE account.account_type = 'asset_receivable' AND line.parent_state = 'posted' %(lines)s
                AND line.account_id NOT IN (
                     SELECT account_default_pos_receivable_account_id FROM res_company
                      WHERE account_default_pos_receivable_account_id IS NOT NULL
@@ -1371,6 +1374,7 @@ class PosCustomerLedgerEntry(models.Model):
                      WHERE receivable_account_id IS NOT NULL
                )
             """,
+            lines=SQL("AND line.id = ANY(%s)", lines.ids) if lines is not None else SQL(),
             session=only("move_id"),
             invoice=only("account_move"),
             payment=only("account_move_id"),
@@ -1388,7 +1392,6 @@ class PosCustomerLedgerEntry(models.Model):
         if not partials:
             return self.browse()
         self.env.flush_all()
-        move_ids = {line.move_id.id for line in partials.debit_move_id | partials.credit_move_id}
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -1416,7 +1419,7 @@ class PosCustomerLedgerEntry(models.Model):
                                     WHERE entry.source_key = 'partial:' || partial.id)
                  ORDER BY partial.id
                 """,
-                tracked=self._pos_receivable_lines_sql(move_ids),
+                tracked=self._pos_receivable_lines_sql(partials.debit_move_id | partials.credit_move_id),
                 ids=partials.ids,
             )
         )

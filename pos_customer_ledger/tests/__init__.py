@@ -24,3 +24,4 @@ from . import test_hash_digits
 from . import test_partner_merge
 from . import test_input_bounds
 from . import test_xlsx_text
+from . import test_sync_queries
