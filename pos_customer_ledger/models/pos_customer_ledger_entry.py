@@ -407,12 +407,13 @@ class PosCustomerLedgerEntry(models.Model):
                         balance=balances[partner_id],
                         previous_hash=last_hash,
                         hash_version=HASH_VERSION,
+                        hash_digits=digits,
                         create_uid=uid,
                         create_date=now,
                         write_uid=uid,
                         write_date=now,
                     )
-                    row["entry_hash"] = last_hash = self._compute_entry_hash(row, digits)
+                    row["entry_hash"] = last_hash = self._compute_entry_hash(row)
                     rows.append(row)
                 data = self._copy_data(rows)
                 if writer:
