@@ -24,19 +24,21 @@ def max_amount(currency):
 
 
 def amount_error(env, amount, currency):
-    """Why ``amount`` cannot enter the ledger in ``currency``, or None."""
+    """Why ``amount`` cannot enter the ledger in ``currency``, or None. The
+    message quotes the amount as it was given."""
     _ = env._
+    given = amount
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         try:
             amount = float(amount)
         except (TypeError, ValueError):
-            return _("%(amount)s is not an amount.", amount=amount)
+            return _("%(amount)s is not an amount.", amount=given)
     if not math.isfinite(amount):
-        return _("%(amount)s is not an amount.", amount=amount)
+        return _("%(amount)s is not an amount.", amount=given)
     if abs(amount) >= max_amount(currency):
         return _(
             "%(amount)s is too large: amounts in %(currency)s must stay below %(limit)s.",
-            amount=amount,
+            amount=given,
             currency=currency.name,
             limit=currency.format(max_amount(currency)),
         )
