@@ -25,3 +25,5 @@ from . import test_partner_merge
 from . import test_input_bounds
 from . import test_xlsx_text
 from . import test_sync_queries
+from . import test_promotion
+from . import test_profile_rebuild_parallel
