@@ -71,7 +71,7 @@ ensure_venv() {
     [ -x "$VENV/bin/python" ] || { say "Creating virtualenv $VENV"; python3 -m venv "$VENV"; }
     mkdir -p "$STATE"
     local stamp
-    stamp=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha1sum | cut -d' ' -f1)
+    stamp=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/requirements-oca.txt" | sha1sum | cut -d' ' -f1)
     if [ "$(cat "$STATE/venv.stamp" 2>/dev/null)" != "$stamp" ]; then
         say "Installing Python requirements"
         odoo_requirements > "$STATE/odoo-requirements.txt"
@@ -80,6 +80,11 @@ ensure_venv() {
             -r "$STATE/odoo-requirements.txt" -r "$ROOT/requirements.txt" 2>&1 \
             | { grep -v "^WARNING: Location 'file:" || true; } >&2; then
             die "pip could not install the requirements (see above)."
+        fi
+        if ! "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+            -r "$ROOT/requirements-oca.txt" 2>&1 \
+            | { grep -v "^WARNING: Location 'file:" || true; } >&2; then
+            die "pip could not install the OCA addons of requirements-oca.txt (see above)."
         fi
         echo "$stamp" > "$STATE/venv.stamp"
     fi

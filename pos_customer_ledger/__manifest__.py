@@ -6,7 +6,7 @@
     "author": "pos_customer_ledger contributors",
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
     "license": "LGPL-3",
-    "depends": ["point_of_sale", "account", "mail"],
+    "depends": ["point_of_sale", "account", "mail", "report_xlsx"],
     "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
     "data": [
         "security/pos_customer_ledger_security.xml",

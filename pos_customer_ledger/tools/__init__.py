@@ -1,3 +1,4 @@
 from . import access
+from . import dates
 from . import validation
 from . import xlsx

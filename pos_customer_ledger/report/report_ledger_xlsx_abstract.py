@@ -1,0 +1,14 @@
+from odoo import models
+
+from ..tools.xlsx import TEXT_AS_TEXT
+
+
+class ReportLedgerXlsxAbstract(models.AbstractModel):
+    """Base of the ledger's XLSX report actions: user text is never read as a formula."""
+
+    _name = "report.pos_customer_ledger.abstract_xlsx"
+    _inherit = "report.report_xlsx.abstract"
+    _description = "Customer Ledger XLSX Report"
+
+    def get_workbook_options(self):
+        return {**super().get_workbook_options(), **TEXT_AS_TEXT}
