@@ -218,4 +218,7 @@ class LedgerStatementWizard(models.TransientModel):
     @ledger_right("audit")
     def action_print_pdf(self):
         self.ensure_one()
-        return self.env.ref("pos_customer_ledger.action_report_customer_statement").report_action(self)
+        action = self.env.ref("pos_customer_ledger.action_report_customer_statement").report_action(self)
+        # the statement is printed: the wizard's job is done
+        action["close_on_report_download"] = True
+        return action
