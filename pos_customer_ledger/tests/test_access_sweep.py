@@ -346,7 +346,7 @@ class TestAccessSweep(HttpCase):
                 self.assertFalse(
                     self.rpc_ok(model, "search", [[("id", "=", wizard_id)]]), f"{user.login} {model}"
                 )
-                _result, error = self.rpc(model, "read", [[wizard_id], ["download_file"]])
+                _result, error = self.rpc(model, "read", [[wizard_id], ["company_id"]])
                 self.assertEqual(error and error[0], "odoo.exceptions.AccessError", f"{user.login} {model}")
                 with mute_logger("odoo.http"):
                     response = self.url_open(urls[model])

@@ -9,7 +9,11 @@ class LedgerSegmentExportWizard(models.TransientModel):
 
     _name = "pos.customer.segment.export.wizard"
     _description = "Export a Customer Segment"
-    _inherit = ["pos.customer.ledger.download.mixin"]
+
+    # an export is its company's and its author's: see the security rules
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
 
     segment = fields.Selection(RFM_SEGMENTS, required=True, default="champions")
     with_email_only = fields.Boolean(

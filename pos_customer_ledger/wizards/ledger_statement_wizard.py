@@ -26,7 +26,11 @@ class LedgerStatementWizard(models.TransientModel):
 
     _name = "pos.customer.ledger.statement.wizard"
     _description = "Customer Statement Export"
-    _inherit = ["pos.customer.ledger.download.mixin"]
+
+    # a statement is its company's and its author's: see the security rules
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
 
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     statement_type = fields.Selection(
