@@ -67,7 +67,8 @@ class CustomerStatementXlsx(models.AbstractModel):
     @ledger_right("audit")
     def generate_xlsx_report(self, workbook, data, objs):
         objs.ensure_one()
-        data = objs._get_statement_data()
+        # report_xlsx's ``data`` holds nothing: the wizard has the statement
+        statement = objs._get_statement_data()
         _ = self.env._
         fmt = add_formats(workbook)
         # a negative balance is what the shop owes the customer: shown as a credit
@@ -75,28 +76,28 @@ class CustomerStatementXlsx(models.AbstractModel):
         balance = add_formats(workbook, money=f'#,##0.00;#,##0.00 "{credit_word}"')
         fmt["balance"], fmt["balance_bold"] = balance["money"], balance["money_bold"]
         sheet = workbook.add_worksheet(_("Statement"))
-        if data["statement_type"] == "outstanding":
+        if statement["statement_type"] == "outstanding":
             title = _("Outstanding Statement")
             period = _(
                 "Due as of %(date)s, amounts in %(currency)s",
-                date=data["date_to"],
-                currency=data["currency"].name,
+                date=statement["date_to"],
+                currency=statement["currency"].name,
             )
         else:
             title = _("Customer Statement")
             period = _(
                 "Period: %(start)s to %(end)s, amounts in %(currency)s",
-                start=data["date_from"],
-                end=data["date_to"],
-                currency=data["currency"].name,
+                start=statement["date_from"],
+                end=statement["date_to"],
+                currency=statement["currency"].name,
             )
         write_text(sheet, 0, 0, title, fmt["title"])
-        write_text(sheet, 1, 0, data["company"].name, fmt["bold"])
+        write_text(sheet, 1, 0, statement["company"].name, fmt["bold"])
         write_text(sheet, 2, 0, period)
-        if data["statement_type"] == "outstanding":
-            self._write_outstanding(sheet, fmt, data)
+        if statement["statement_type"] == "outstanding":
+            self._write_outstanding(sheet, fmt, statement)
         else:
-            self._write_activity(sheet, fmt, data)
+            self._write_activity(sheet, fmt, statement)
 
     @api.model
     def _kind_labels(self):
