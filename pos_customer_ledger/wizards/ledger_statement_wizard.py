@@ -35,7 +35,6 @@ class LedgerStatementWizard(models.TransientModel):
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     statement_type = fields.Selection(
         STATEMENT_TYPES,
-        string="Statement Type",
         required=True,
         default="activity",
         help="Activity: opening balance, every entry of the period, closing balance. "
