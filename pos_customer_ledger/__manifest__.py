@@ -30,6 +30,7 @@
         "report/ledger_verification_report.xml",
         "report/ledger_closing_report.xml",
         "report/customer_statement_report.xml",
+        "report/ledger_segment_report.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",

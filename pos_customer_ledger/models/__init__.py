@@ -6,6 +6,7 @@ from . import pos_customer_ledger_download_mixin
 from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
+from . import pos_customer_ledger_statement_mail
 from . import pos_customer_preference
 from . import pos_customer_preference_tag
 from . import pos_customer_segment_history

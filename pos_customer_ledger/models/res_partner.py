@@ -1,11 +1,9 @@
-import io
 import logging
 import math
 import operator as py_operator
 import threading
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -13,7 +11,6 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize_all
 
 from ..tools.access import RIGHTS, ledger_right
-from ..tools.xlsx import new_workbook, write_text
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
@@ -34,7 +31,6 @@ OPERATORS = {
     ">=": py_operator.ge,
 }
 
-STATEMENT_MAIL_BATCH = 200
 WEEKDAYS = [
     ("0", "Monday"),
     ("1", "Tuesday"),
@@ -358,18 +354,22 @@ class ResPartner(models.Model):
         current company: ``activity`` (opening balance, the period's entries,
         closing balance) or ``outstanding`` (what is due at ``date_to``, aged).
         """
-        return self.env["report.pos_customer_ledger.customer_statement"]._render_xlsx(
+        statement = self.env["pos.customer.ledger.statement.wizard"]._statement_of(
             self, date_from, date_to, statement_type
         )
+        return self.env["ir.actions.report"]._render_xlsx(
+            "pos_customer_ledger.action_report_customer_statement_xlsx", statement.ids, data=None
+        )[0]
 
     @ledger_right("audit")
     def ledger_statement_pdf(self, date_from, date_to, statement_type="activity"):
         """The same statements as one PDF, each in its customer's language under
         the company's letterhead."""
+        statement = self.env["pos.customer.ledger.statement.wizard"]._statement_of(
+            self, date_from, date_to, statement_type
+        )
         content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
-            "pos_customer_ledger.action_report_customer_statement",
-            self.commercial_partner_id.ids,
-            data=self._ledger_statement_report_data(date_from, date_to, statement_type),
+            "pos_customer_ledger.action_report_customer_statement", statement.ids
         )
         return content
 
@@ -377,139 +377,9 @@ class ResPartner(models.Model):
     def ledger_segment_xlsx(self):
         """The customers in ``self`` as an XLSX contact list with their segment,
         scores and ledger figures in the current company."""
-        _ = self.env._
-        partners = self.commercial_partner_id
-        partners.fetch(
-            [
-                "display_name",
-                "ref",
-                "email",
-                "phone",
-                "mobile",
-                "city",
-                "country_id",
-                "rfm_segment",
-                "rfm_recency_score",
-                "rfm_frequency_score",
-                "rfm_monetary_score",
-            ]
+        return self.env["report.pos_customer_ledger.segment_xlsx"]._render_partners(
+            self.commercial_partner_id
         )
-        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
-        output = io.BytesIO()
-        workbook = new_workbook(output, constant_memory=True)
-        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
-        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        sheet = workbook.add_worksheet(_("Customers"))
-        columns = [
-            (_("Customer"), 32),
-            (_("Reference"), 12),
-            (_("Email"), 28),
-            (_("Phone"), 16),
-            (_("Mobile"), 16),
-            (_("City"), 16),
-            (_("Country"), 16),
-            (_("Segment"), 18),
-            (_("Recency"), 9),
-            (_("Frequency"), 9),
-            (_("Monetary"), 9),
-            (_("Orders"), 9),
-            (_("Total Spent"), 14),
-            (_("Balance"), 14),
-            (_("Last Visit"), 12),
-            (_("Churn Risk"), 10),
-        ]
-        for col, (title, width) in enumerate(columns):
-            sheet.set_column(col, col, width)
-            write_text(sheet, 0, col, title, header)
-        for row, partner in enumerate(partners, start=1):
-            texts = [
-                partner.display_name,
-                partner.ref,
-                partner.email,
-                partner.phone,
-                partner.mobile,
-                partner.city,
-                partner.country_id.name,
-                segments.get(partner.rfm_segment),
-            ]
-            for col, text in enumerate(texts):
-                write_text(sheet, row, col, text)
-            for col, score in enumerate(
-                (
-                    partner.rfm_recency_score,
-                    partner.rfm_frequency_score,
-                    partner.rfm_monetary_score,
-                    partner.ledger_order_count,
-                ),
-                start=8,
-            ):
-                sheet.write_number(row, col, score or 0)
-            sheet.write_number(row, 12, partner.ledger_total_spent, money)
-            sheet.write_number(row, 13, partner.ledger_balance, money)
-            if partner.ledger_last_date:
-                sheet.write_datetime(row, 14, partner.ledger_last_date, date_format)
-            write_text(sheet, row, 15, _("Yes") if partner.ledger_churn_risk else "")
-        workbook.close()
-        return output.getvalue()
-
-    @api.model
-    def _ledger_statement_report_data(self, date_from, date_to, statement_type):
-        return {
-            "date_from": fields.Date.to_string(fields.Date.to_date(date_from)),
-            "date_to": fields.Date.to_string(fields.Date.to_date(date_to)),
-            "statement_type": statement_type,
-        }
-
-    @api.model
-    def _cron_send_ledger_statements(self, batch_size=STATEMENT_MAIL_BATCH):
-        """Email their outstanding statement to the customers who owe at least
-        their company's minimum, once per the company's frequency. Opt-in per
-        company; a batch per run, the scheduled action continues with the rest."""
-        template = self.env.ref("pos_customer_ledger.mail_template_outstanding_statement")
-        today = fields.Date.context_today(self)
-        done = remaining = 0
-        for company in self.env["res.company"].search([("ledger_statement_mail", "=", True)]):
-            interval = (
-                relativedelta(weeks=1)
-                if company.ledger_statement_interval == "weekly"
-                else relativedelta(months=1)
-            )
-            due = [
-                ("company_id", "=", company.id),
-                ("balance", ">=", max(company.ledger_statement_min_amount, company.currency_id.rounding)),
-                ("partner_id.email", "!=", False),
-                "|",
-                ("statement_sent_date", "=", False),
-                ("statement_sent_date", "<=", today - interval),
-            ]
-            Stat = self.env["pos.customer.ledger.partner.stat"].sudo()
-            stats = Stat.search(due, limit=max(batch_size - done, 0), order="id")
-            if stats:
-                partners = stats.partner_id.with_company(company)
-                composer = (
-                    self.env["mail.compose.message"]
-                    .with_company(company)
-                    .with_context(
-                        allowed_company_ids=company.ids,
-                        ledger_statement_type="outstanding",
-                        ledger_statement_date=fields.Date.to_string(today),
-                    )
-                    .create(
-                        {
-                            "composition_mode": "mass_mail",
-                            "model": "res.partner",
-                            "res_ids": repr(partners.ids),
-                            "template_id": template.id,
-                        }
-                    )
-                )
-                composer._action_send_mail()
-                stats.write({"statement_sent_date": today})
-                done += len(stats)
-            remaining += Stat.search_count(due)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return done
 
     @api.model
     @ledger_right("manage")

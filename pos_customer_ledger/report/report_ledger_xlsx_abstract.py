@@ -1,5 +1,6 @@
 from odoo import models
 
+from ..tools.access import ledger_right
 from ..tools.xlsx import TEXT_AS_TEXT
 
 
@@ -10,5 +11,7 @@ class ReportLedgerXlsxAbstract(models.AbstractModel):
     _inherit = "report.report_xlsx.abstract"
     _description = "Customer Ledger XLSX Report"
 
+    # report_xlsx asks for them before it writes anything: the first refusal
+    @ledger_right("audit")
     def get_workbook_options(self):
         return {**super().get_workbook_options(), **TEXT_AS_TEXT}

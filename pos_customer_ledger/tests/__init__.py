@@ -13,6 +13,7 @@ from . import test_preference
 from . import test_security
 from . import test_statement
 from . import test_statement_mail
+from . import test_statement_tour
 from . import test_settle_dues
 from . import test_deposits
 from . import test_pos_tour_settle_dues

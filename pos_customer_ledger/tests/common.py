@@ -69,6 +69,15 @@ class LedgerTestCommon(TestPoSCommon):
         result = self.env["pos.order"].sync_from_ui([data])
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
+    def render_report_action(self, action):
+        """The file a report action gives the user, as its report route renders it."""
+        self.assertEqual(action["type"], "ir.actions.report")
+        Report = self.env["ir.actions.report"]
+        docids = action["context"].get("active_ids")
+        if action["report_type"] == "xlsx":
+            return Report._render_xlsx(action["report_name"], docids, data=action["data"])[0]
+        return Report._render_qweb_pdf(action["report_name"], docids, data=action["data"])[0]
+
     def entries_of(self, orders):
         return self.Entry.search([("pos_order_id", "in", orders.ids)])
 

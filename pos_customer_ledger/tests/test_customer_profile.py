@@ -1,4 +1,3 @@
-import base64
 import io
 from datetime import datetime, time, timedelta
 
@@ -196,8 +195,8 @@ class TestCustomerProfile(LedgerTestCommon):
         Wizard = self.env["pos.customer.segment.export.wizard"]
         wizard = Wizard.create({"segment": "hibernating"})
         action = wizard.action_export_xlsx()
-        self.assertIn("download_file", action["url"])
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        self.assertEqual((action["report_type"], action["context"]["active_ids"]), ("xlsx", wizard.ids))
+        sheet = openpyxl.load_workbook(io.BytesIO(self.render_report_action(action))).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][:3], ("Customer", "Reference", "Email"))
         self.assertEqual([row[0] for row in rows[1:]], ["RFM Customer 3", "RFM Customer 4"])
@@ -207,8 +206,8 @@ class TestCustomerProfile(LedgerTestCommon):
         self.assertAlmostEqual(c4_row[12], 21.40)
 
         wizard = Wizard.create({"segment": "hibernating", "with_email_only": True})
-        wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        content = self.render_report_action(wizard.action_export_xlsx())
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         self.assertEqual([row[0] for row in sheet.iter_rows(min_row=2, values_only=True)], ["RFM Customer 3"])
 
         cashier = self.company_user("segment_export_cashier", CASHIER_GROUPS)

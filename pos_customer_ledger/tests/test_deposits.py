@@ -101,8 +101,9 @@ class TestLedgerDeposits(LedgerTestCommon):
             self.env["ir.actions.report"]
             ._render_qweb_html(
                 "pos_customer_ledger.action_report_customer_statement",
-                self.customer.ids,
-                data=self.customer._ledger_statement_report_data(self.today, self.today, "activity"),
+                self.env["pos.customer.ledger.statement.wizard"]
+                ._statement_of(self.customer, self.today, self.today, "activity")
+                .ids,
             )[0]
             .decode()
         )
@@ -110,12 +111,12 @@ class TestLedgerDeposits(LedgerTestCommon):
         self.assertEqual(html.count('class="o_ledger_credit"'), 2)
 
         # outstanding statement: nothing due, and the credit
-        data = self.customer._ledger_statement_report_data(self.today, self.today, "outstanding")
+        statement = self.env["pos.customer.ledger.statement.wizard"]._statement_of(
+            self.customer, self.today, self.today, "outstanding"
+        )
         html = (
             self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "pos_customer_ledger.action_report_customer_statement", self.customer.ids, data=data
-            )[0]
+            ._render_qweb_html("pos_customer_ledger.action_report_customer_statement", statement.ids)[0]
             .decode()
         )
         self.assertIn("o_ledger_statement_credit", html)
@@ -123,8 +124,8 @@ class TestLedgerDeposits(LedgerTestCommon):
         statement_wizard = self.env["pos.customer.ledger.statement.wizard"].create(
             {"partner_ids": self.customer.ids, "statement_type": "outstanding", "date_to": self.today}
         )
-        statement_wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(statement_wizard.download_file))).active
+        content = self.render_report_action(statement_wizard.action_export_xlsx())
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         labels = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1]}
         self.assertEqual((labels["Total due"][7], labels["Credit"][7]), (0.0, 100.0))
 

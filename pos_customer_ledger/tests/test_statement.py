@@ -1,13 +1,14 @@
-import base64
 import io
 from datetime import timedelta
 
 import openpyxl
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools.pdf import PdfFileReader
 
+from ..tools.dates import company_today, day_start, local_datetime
 from .common import LedgerTestCommon
 
 
@@ -15,8 +16,10 @@ from .common import LedgerTestCommon
 class TestLedgerStatement(LedgerTestCommon):
     def setUp(self):
         super().setUp()
-        self.env.user.tz = "Asia/Shanghai"
-        self.today = fields.Date.context_today(self.env.user)
+        # the company's time zone decides, not the user's
+        self.company.partner_id.tz = "Asia/Shanghai"
+        self.env.user.tz = "America/Los_Angeles"
+        self.today = company_today(self.company)
         self.before = self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)], days_ago=10)
         self.during = self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=3)
         self.cash = self.sync(self.customer)
@@ -53,8 +56,7 @@ class TestLedgerStatement(LedgerTestCommon):
         self.assertAlmostEqual(by_label["Totals"][7], 21.4)
         self.assertAlmostEqual(by_label["Closing balance"][8], 32.1)
         self.assertAlmostEqual(by_label["Closing balance"][8], self.customer.ledger_balance)
-        local_date = fields.Datetime.context_timestamp(self.env.user, entries[0].date).replace(tzinfo=None)
-        self.assertEqual(entry_rows[0][0], local_date)
+        self.assertEqual(entry_rows[0][0], local_datetime(self.company, entries[0].date))
 
         other = {row[1]: row for row in sections[self.other_customer.display_name]}
         self.assertAlmostEqual(other["Opening balance"][8], 0.0)
@@ -77,12 +79,48 @@ class TestLedgerStatement(LedgerTestCommon):
         )
         self.assertEqual(wizard.partner_ids, self.customer | self.other_customer)
         action = wizard.action_export_xlsx()
-        self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertIn(str(wizard.id), action["url"])
-        content = base64.b64decode(wizard.download_file)
-        sections = self._read_sections(content)
+        self.assertEqual((action["type"], action["report_type"]), ("ir.actions.report", "xlsx"))
+        self.assertEqual(action["context"]["active_ids"], wizard.ids)
+        sections = self._read_sections(self.render_report_action(action))
         closing = {row[1]: row for row in sections[self.customer.display_name]}["Closing balance"][8]
         self.assertAlmostEqual(closing, 32.1)
+
+    def test_days_are_the_company_days(self):
+        """A sale at 00:30 in the shop (Shanghai) is on that day's statement,
+        whatever the time zone of the user who prints it."""
+        night_owl = self.env["res.partner"].create({"name": "Night Owl"})
+        day = self.today - timedelta(days=2)
+        data = self.create_ui_order_data(
+            [(self.product, 1)], customer=night_owl, payments=[(self.pay_later_pm, 10.7)]
+        )
+        data["date_order"] = fields.Datetime.to_string(day_start(self.company, day) + timedelta(minutes=30))
+        self.env["pos.order"].sync_from_ui([data])
+        [entry] = self.env["pos.customer.ledger.entry"].search([("partner_id", "=", night_owl.id)])
+
+        rows = self._read_sections(night_owl.ledger_statement_xlsx(day, day))[night_owl.display_name]
+        by_label = {row[1]: row for row in rows}
+        self.assertAlmostEqual(by_label["Opening balance"][8], 0.0)
+        self.assertEqual(by_label[entry.name][0], local_datetime(self.company, entry.date))
+        self.assertEqual(by_label[entry.name][0].date(), day)
+        self.assertEqual(by_label[entry.name][0].hour, 0)
+        self.assertAlmostEqual(by_label["Closing balance"][8], 10.7)
+        rows = self._read_sections(night_owl.ledger_statement_xlsx(day + timedelta(days=1), self.today))
+        self.assertAlmostEqual(
+            {row[1]: row for row in rows[night_owl.display_name]}["Opening balance"][8], 10.7
+        )
+
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "pos_customer_ledger.action_report_customer_statement",
+                self.env["pos.customer.ledger.statement.wizard"]
+                ._statement_of(night_owl, day, day, "activity")
+                .ids,
+            )[0]
+            .decode()
+        )
+        self.assertIn(entry.name, html)
+        self.assertIn("00:30", html)
 
     def test_wizard_from_customer_form(self):
         action = self.customer_contact.action_open_ledger_statement_wizard()
@@ -109,17 +147,22 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         self.sync(self.other_customer, qty=3, payments=[(self.pay_later_pm, 32.1)], days_ago=1)
         self.partners = self.customer | self.other_customer
 
-    def _data(self, statement_type):
-        return self.partners._ledger_statement_report_data(
-            self.today - timedelta(days=30), self.today, statement_type
+    def _statement(self, statement_type, partners=None):
+        return self.env["pos.customer.ledger.statement.wizard"].create(
+            {
+                "partner_ids": (partners or self.partners).ids,
+                "statement_type": statement_type,
+                "date_from": self.today - timedelta(days=30),
+                "date_to": self.today,
+            }
         )
 
     def test_outstanding_statement_xlsx(self):
         wizard = self.env["pos.customer.ledger.statement.wizard"].create(
             {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
         )
-        wizard.action_export_xlsx()
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        content = self.render_report_action(wizard.action_export_xlsx())
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][0], "Outstanding Statement")
         customer_at = next(i for i, row in enumerate(rows) if row[0] == self.customer.display_name)
@@ -139,7 +182,7 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         self.env["ir.module.module"]._load_module_terms(["pos_customer_ledger"], ["zh_CN"], overwrite=True)
         self.other_customer.lang = "zh_CN"
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            self.report_ref, self.partners.ids, data=self._data("activity")
+            self.report_ref, self._statement("activity").ids
         )
         html = html.decode()
         self.assertEqual(html.count('class="page"'), 2, "one document per customer, in one file")
@@ -152,7 +195,7 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         self.assertIn(self.company.name, html)
         self.assertIn("32.10", chinese)
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            self.report_ref, self.customer.ids, data=self._data("outstanding")
+            self.report_ref, self._statement("outstanding", self.customer).ids
         )
         self.assertIn("Outstanding Statement", html.decode())
         self.assertIn("10.70", html.decode())
@@ -164,7 +207,11 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             self.today - timedelta(days=30), self.today, "outstanding"
         )
         self.assertTrue(content.startswith(b"%PDF"))
-        self.assertGreater(len(content), 1000)
+        text = " ".join(
+            " ".join(page.extract_text().split()) for page in PdfFileReader(io.BytesIO(content)).pages
+        )
+        self.assertIn(self.customer.name, text)
+        self.assertIn(self.other_customer.name, text)
 
     def test_pdf_from_the_wizard_is_a_report_action(self):
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
@@ -173,4 +220,34 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         )
         action = wizard.action_print_pdf()
         self.assertEqual(action["report_name"], "pos_customer_ledger.customer_statement")
-        self.assertEqual(action["data"]["statement_type"], "outstanding")
+        # the wizard is the document: its id is all the client puts in the report's URL
+        self.assertEqual(action["context"]["active_ids"], wizard.ids)
+        self.assertFalse(action["data"])
+
+    def test_outstanding_statement_from_the_customers_print_menu(self):
+        """Needs no period: what the customer owes as of the company's today."""
+        report = self.env.ref("pos_customer_ledger.action_report_partner_outstanding_statement")
+        self.assertEqual(report.binding_model_id.model, "res.partner")
+        html = self.env["ir.actions.report"]._render_qweb_html(report.id, self.customer.ids)[0].decode()
+        self.assertIn("Outstanding Statement", html)
+        self.assertIn(self.customer.name, html)
+        self.assertIn("10.70", html)
+        self.assertIn("21.40", html)
+
+    def test_only_its_author_prints_a_statement(self):
+        statement = self._statement("activity")
+        auditor = self.company_user(
+            "statement_second_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor"
+        )
+        Report = self.env["ir.actions.report"].with_user(auditor)
+        with self.assertRaises(AccessError):
+            Report._render_qweb_html(self.report_ref, statement.ids)
+        with self.assertRaises(AccessError):
+            Report._render_xlsx(
+                "pos_customer_ledger.action_report_customer_statement_xlsx", statement.ids, None
+            )
+        cashier = self.company_user("statement_cashier", "base.group_user,point_of_sale.group_pos_user")
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(cashier)._render_qweb_html(
+                "pos_customer_ledger.action_report_partner_outstanding_statement", self.customer.ids
+            )

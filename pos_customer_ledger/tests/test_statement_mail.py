@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 
+from ..tools.dates import company_today
 from .common import LedgerTestCommon
 
 
@@ -55,7 +56,7 @@ class TestStatementMail(LedgerTestCommon):
         stat = self.env["pos.customer.ledger.partner.stat"].search(
             [("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]
         )
-        self.assertEqual(stat.statement_sent_date, fields.Date.context_today(self.env.user))
+        self.assertEqual(stat.statement_sent_date, company_today(self.company))
 
         self.assertEqual(self._send(), 0, "not again within the week")
         with freeze_time(fields.Datetime.now() + timedelta(days=8)):

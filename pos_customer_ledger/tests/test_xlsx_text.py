@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from ..tools.xlsx import TEXT_AS_TEXT
 from .common import LedgerTestCommon
 
 ADDONS = [
@@ -73,9 +74,29 @@ class TestLedgerXlsxText(LedgerTestCommon):
                     creators.append(str(path.relative_to(addon.parent)))
         self.assertEqual(creators, [str(WRITER)], "create workbooks with tools.xlsx.new_workbook")
 
+    def test_xlsx_reports_never_read_text_as_formulas(self):
+        """Reports written through OCA's report_xlsx take their workbook options
+        (text stays text) from the ledger's XLSX report base."""
+        registry = self.env.registry
+        base = "report.pos_customer_ledger.abstract_xlsx"
+        reports = [
+            name
+            for name, model in registry.items()
+            if name != base
+            and issubclass(model, registry["report.report_xlsx.abstract"])
+            and model._original_module in {addon.name for addon in ADDONS}
+        ]
+        self.assertTrue(reports)
+        for name in reports:
+            with self.subTest(report=name):
+                self.assertTrue(issubclass(registry[name], registry[base]))
+                self.assertLessEqual(TEXT_AS_TEXT.items(), self.env[name].get_workbook_options().items())
+
     def _download(self, wizard_model, values):
         wizard = self.env[wizard_model].create(values)
-        wizard.action_export_xlsx()
+        action = wizard.action_export_xlsx()
+        if action["type"] == "ir.actions.report":
+            return self.render_report_action(action)
         return base64.b64decode(wizard.download_file)
 
     def _closing_xlsx(self):

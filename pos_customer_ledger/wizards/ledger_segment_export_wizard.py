@@ -5,9 +5,15 @@ from ..tools.access import ledger_right
 
 
 class LedgerSegmentExportWizard(models.TransientModel):
+    """The customers of one segment: the document its XLSX report prints."""
+
     _name = "pos.customer.segment.export.wizard"
     _description = "Export a Customer Segment"
-    _inherit = ["pos.customer.ledger.download.mixin"]
+
+    # an export is its company's and its author's: see the security rules
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
 
     segment = fields.Selection(RFM_SEGMENTS, required=True, default="champions")
     with_email_only = fields.Boolean(
@@ -21,10 +27,13 @@ class LedgerSegmentExportWizard(models.TransientModel):
             domain.append(("email", "!=", False))
         return domain
 
+    def _ledger_segment_partners(self):
+        self.ensure_one()
+        return self.env["res.partner"].search(self._domain(), order="name, id")
+
     @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
-        partners = self.env["res.partner"].search(self._domain(), order="name, id")
-        content = partners.ledger_segment_xlsx()
-        label = dict(self._fields["segment"]._description_selection(self.env))[self.segment]
-        return self._download(content, self.env._("customers_%(segment)s.xlsx", segment=label))
+        return self.env.ref("pos_customer_ledger.action_report_ledger_segment_xlsx").report_action(
+            self, config=False
+        )
