@@ -12,6 +12,7 @@ class ReportLedgerAgingXlsx(models.AbstractModel):
     _inherit = "report.pos_customer_ledger.abstract_xlsx"
     _description = "Customer Aged Dues XLSX"
 
+    @ledger_right("audit")
     def get_workbook_options(self):
         # rows are written in order: keep one row in memory, for thousands of customers
         return {**super().get_workbook_options(), "constant_memory": True}

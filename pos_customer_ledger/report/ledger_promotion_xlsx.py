@@ -11,6 +11,7 @@ class ReportLedgerPromotionXlsx(models.AbstractModel):
     _inherit = "report.pos_customer_ledger.abstract_xlsx"
     _description = "Promotion Effectiveness XLSX"
 
+    @ledger_right("audit")
     def get_workbook_options(self):
         return {**super().get_workbook_options(), "constant_memory": True}
 

@@ -36,12 +36,12 @@ class PosCustomerLedgerAging(models.TransientModel):
     credit = fields.Monetary(
         readonly=True, help="Paid into the customer account beyond the dues (a deposit) and not spent yet."
     )
-    not_due = fields.Monetary(string="Not Due", readonly=True)
+    not_due = fields.Monetary(readonly=True)
     days_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
     days_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
     days_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
     days_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
-    oldest_due_date = fields.Date(string="Oldest Due Date", readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
 
     @api.model
     def _snapshot(self, wizard):
