@@ -1,18 +1,14 @@
-import base64
-import io
 import json
 import re
-from datetime import datetime, time, timedelta
 
-import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools import dates
 from ..tools.access import ledger_right
-from ..tools.xlsx import new_workbook, write_text
 
 # kind -> closing field holding its total
 KIND_TOTALS = {
@@ -35,6 +31,7 @@ ANCHOR_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
 # written by action_close alone (_freeze), so no client can make up a closed month.
 EDITABLE_AT_CREATION = frozenset({"date_from", "company_id"})
 EDITABLE = frozenset({"date_from"})
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PosCustomerLedgerClosing(models.Model):
@@ -58,7 +55,7 @@ class PosCustomerLedgerClosing(models.Model):
     date_from = fields.Date(
         string="Month",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1) - relativedelta(months=1),
+        default=lambda self: dates.company_today(self.env.company).replace(day=1) - relativedelta(months=1),
     )
     date_to = fields.Date(compute="_compute_date_to", store=True)
     state = fields.Selection(
@@ -93,8 +90,9 @@ class PosCustomerLedgerClosing(models.Model):
     difference = fields.Monetary(readonly=True, copy=False)
     closed_by_id = fields.Many2one("res.users", string="Closed By", readonly=True, copy=False)
     closed_date = fields.Datetime(string="Closed On", readonly=True, copy=False)
-    # the month's bounds in UTC as taken at closing (they depend on the closer's
-    # time zone): verification recomputes the frozen figures over the same range
+    # the month's bounds in UTC as taken at closing (months closed before the
+    # company's time zone ruled kept their closer's): verification recomputes
+    # the frozen figures over the same range
     period_start = fields.Datetime(readonly=True, copy=False)
     period_end = fields.Datetime(readonly=True, copy=False)
 
@@ -159,13 +157,20 @@ class PosCustomerLedgerClosing(models.Model):
             raise UserError(self.env._("A closed month cannot be deleted."))
 
     def _month_bounds(self):
-        """UTC datetimes bounding the month's days in the user's time zone."""
-        tz = pytz.timezone(self.env.user.tz or "UTC")
-
-        def to_utc(day):
-            return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
-
-        return to_utc(self.date_from), to_utc(self.date_to + timedelta(days=1))
+        """UTC datetimes bounding the month's days in the company's time zone,
+        whoever closes it. The month starts where the closed month before it
+        ended: one closed in its closer's time zone (before the company's
+        ruled) keeps its stored bounds, and no entry falls between two months."""
+        start, end = dates.day_range(self.company_id, self.date_from, self.date_to)
+        previous = self.sudo().search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date_from", "=", self.date_from - relativedelta(months=1)),
+                ("state", "=", "closed"),
+            ],
+            limit=1,
+        )
+        return previous.period_end or start, end
 
     @ledger_right("manage")
     def action_close(self):
@@ -175,7 +180,7 @@ class PosCustomerLedgerClosing(models.Model):
             if closing.state == "closed":
                 continue
             start, end = closing._month_bounds()
-            if closing.date_to >= fields.Date.context_today(self):
+            if closing.date_to >= dates.company_today(closing.company_id):
                 raise UserError(self.env._("%(month)s is not over yet.", month=closing.name))
             # the lock keeps postings out while the figures are taken
             last_sequence, last_hash, _balance, closed_until, _tz = Chain._lock_head(
@@ -251,79 +256,71 @@ class PosCustomerLedgerClosing(models.Model):
         )
         return figures
 
+    def _report_sections(self):
+        """What the closing's PDF and XLSX show, in order: (title, [(label,
+        field name, role)]), the role naming the cell format of the XLSX."""
+        _ = self.env._
+        return [
+            (
+                _("Ledger"),
+                [
+                    (_("Opening balance"), "opening_balance", "money"),
+                    (_("Sales"), "sale_total", "money"),
+                    (_("Refunds"), "refund_total", "money"),
+                    (_("Payments"), "payment_total", "money"),
+                    (_("Adjustments"), "adjustment_total", "money"),
+                    (_("Opening balances carried over"), "opening_total", "money"),
+                    (_("Closing balance"), "closing_balance", "money_bold"),
+                ],
+            ),
+            (
+                _("General Ledger"),
+                [
+                    (_("Ledger dues from the POS"), "ledger_pos_dues", "money"),
+                    (_("Receivable in the general ledger"), "gl_receivable", "money"),
+                    (_("Difference"), "difference", "money"),
+                ],
+            ),
+            (
+                _("Chain"),
+                [
+                    (_("Entries in the month"), "entry_count", "integer"),
+                    (_("First sequence number"), "first_sequence", "integer"),
+                    (_("Last sequence number of the chain"), "last_sequence", "integer"),
+                ],
+            ),
+        ]
+
     @ledger_right("audit")
     def export_xlsx(self):
         """The closing as XLSX bytes: totals an auditor can re-add by hand."""
         self.ensure_one()
-        _ = self.env._
-        output = io.BytesIO()
-        workbook = new_workbook(output, in_memory=True)
-        bold = workbook.add_format({"bold": True})
-        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
-        money_bold = workbook.add_format({"num_format": "#,##0.00;-#,##0.00", "bold": True, "top": 1})
-        sheet = workbook.add_worksheet(_("Closing"))
-        sheet.set_column(0, 0, 38)
-        sheet.set_column(1, 1, 70)
-        state = dict(self._fields["state"]._description_selection(self.env))[self.state]
-        write_text(sheet, 0, 0, _("Customer Ledger Closing %(month)s", month=self.name), bold)
-        write_text(sheet, 1, 0, self.company_id.name)
-        write_text(sheet, 2, 0, _("Status"))
-        write_text(sheet, 2, 1, state)
-        write_text(sheet, 3, 0, _("Currency"))
-        write_text(sheet, 3, 1, self.currency_id.name)
-        rows = [
-            (_("Opening balance"), self.opening_balance, money),
-            (_("Sales"), self.sale_total, money),
-            (_("Refunds"), self.refund_total, money),
-            (_("Payments"), self.payment_total, money),
-            (_("Adjustments"), self.adjustment_total, money),
-            (_("Opening balances carried over"), self.opening_total, money),
-            (_("Closing balance"), self.closing_balance, money_bold),
-        ]
-        row = 5
-        for label, amount, style in rows:
-            write_text(sheet, row, 0, label)
-            sheet.write_number(row, 1, amount, style)
-            row += 1
-        row += 1
-        for label, value in (
-            (_("Ledger dues from the POS"), self.ledger_pos_dues),
-            (_("Receivable in the general ledger"), self.gl_receivable),
-            (_("Difference"), self.difference),
-        ):
-            write_text(sheet, row, 0, label)
-            sheet.write_number(row, 1, value, money)
-            row += 1
-        row += 1
-        for label, value in (
-            (_("Entries"), self.entry_count),
-            (_("First sequence number"), self.first_sequence),
-            (_("Last sequence number of the chain"), self.last_sequence),
-        ):
-            write_text(sheet, row, 0, label)
-            sheet.write_number(row, 1, value)
-            row += 1
-        write_text(sheet, row, 0, _("Hash of the chain's last entry"))
-        write_text(sheet, row, 1, self.last_hash or "")
-        write_text(sheet, row + 1, 0, _("Closed by"))
-        write_text(sheet, row + 1, 1, self.closed_by_id.name or "")
-        workbook.close()
-        return output.getvalue()
+        return self.env["ir.actions.report"]._render_xlsx(
+            "pos_customer_ledger.action_report_ledger_closing_xlsx", self.ids, None
+        )[0]
 
     @ledger_right("audit")
     def action_export_xlsx(self):
+        """Download the closing's XLSX, kept as the closing's one attachment:
+        each export replaces the file of the previous one."""
         self.ensure_one()
+        content = self.export_xlsx()
+        values = {
+            "name": self.env._("ledger_closing_%(month)s.xlsx", month=self.name),
+            "raw": content,
+            "mimetype": XLSX_MIMETYPE,
+        }
         # attaching needs write access to the closing, which auditors lack; the
         # file is then readable by whoever may read the closing
         Attachment = self.env["ir.attachment"].sudo()
-        attachment = Attachment.create(
-            {
-                "name": self.env._("ledger_closing_%(month)s.xlsx", month=self.name),
-                "datas": base64.b64encode(self.export_xlsx()),
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        attachment = Attachment.search(
+            [("res_model", "=", self._name), ("res_id", "=", self.id), ("mimetype", "=", XLSX_MIMETYPE)],
+            limit=1,
         )
+        if attachment:
+            attachment.write(values)
+        else:
+            attachment = Attachment.create({**values, "res_model": self._name, "res_id": self.id})
         return {
             "type": "ir.actions.act_url",
             "target": "download",

@@ -1,11 +1,10 @@
-import io
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import dates
 from ..tools.access import ledger_right
-from ..tools.xlsx import new_workbook, write_text
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
@@ -37,12 +36,12 @@ class PosCustomerLedgerAging(models.TransientModel):
     credit = fields.Monetary(
         readonly=True, help="Paid into the customer account beyond the dues (a deposit) and not spent yet."
     )
-    not_due = fields.Monetary(string="Not Due", readonly=True)
+    not_due = fields.Monetary(readonly=True)
     days_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
     days_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
     days_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
     days_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
-    oldest_due_date = fields.Date(string="Oldest Due Date", readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
 
     @api.model
     def _snapshot(self, wizard):
@@ -83,12 +82,15 @@ class PosCustomerLedgerAging(models.TransientModel):
 
         Payments and credits settle the oldest dues first, so what is open is
         the newest dues that add up to the balance. The balance at ``date`` is
-        the customer's running total less what was posted since.
+        the customer's running total less what was posted since. Days (the
+        end of ``date``, an entry's day) are each company's.
         """
-        Entry = self.env["pos.customer.ledger.entry"]
-        until = Entry._local_noon(date) + timedelta(hours=12)
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        companies = self.env.companies.ids
+        companies = self.env.companies
+        # (company, end of ``date`` in UTC, time zone)
+        zones = [
+            (company.id, dates.day_start(company, date + timedelta(days=1)), dates.company_tz_name(company))
+            for company in companies
+        ]
 
         def for_partners(column):
             return (
@@ -99,11 +101,14 @@ class PosCustomerLedgerAging(models.TransientModel):
 
         return SQL(
             """
-            WITH since AS (
-                SELECT company_id, partner_id, SUM(amount_due) AS amount
+            WITH zones (company_id, until, tz) AS (VALUES %(zones)s),
+            since AS (
+                SELECT entry.company_id, entry.partner_id, SUM(entry.amount_due) AS amount
                   FROM pos_customer_ledger_entry entry
-                 WHERE date >= %(until)s AND company_id = ANY(%(companies)s) %(entry_partners)s
-                 GROUP BY company_id, partner_id
+                  JOIN zones ON zones.company_id = entry.company_id
+                 -- the constant bound lets the date index find the few entries since
+                 WHERE entry.date >= %(earliest)s AND entry.date >= zones.until %(entry_partners)s
+                 GROUP BY entry.company_id, entry.partner_id
             ), balances AS (
                 SELECT stat.id AS stat_id, stat.company_id, stat.partner_id,
                        stat.balance - COALESCE(since.amount, 0) AS balance
@@ -113,7 +118,7 @@ class PosCustomerLedgerAging(models.TransientModel):
             ), dues AS (
                 SELECT entry.company_id, entry.partner_id, entry.id, entry.amount_due, balances.balance,
                        CASE WHEN invoice.id IS NOT NULL THEN invoice.invoice_date_due
-                            ELSE (entry.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                            ELSE %(entry_day)s
                                  + CASE WHEN entry.kind = 'sale' THEN COALESCE(company.ledger_due_days, 0)
                                         ELSE 0 END
                        END AS due_date,
@@ -124,11 +129,12 @@ class PosCustomerLedgerAging(models.TransientModel):
                   FROM pos_customer_ledger_entry entry
                   JOIN balances
                     ON balances.company_id = entry.company_id AND balances.partner_id = entry.partner_id
+                  JOIN zones ON zones.company_id = entry.company_id
                   JOIN res_company company ON company.id = entry.company_id
                   LEFT JOIN account_move invoice
                     ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
                        AND invoice.invoice_date_due IS NOT NULL
-                 WHERE entry.amount_due > 0 AND entry.date < %(until)s AND balances.balance > 0
+                 WHERE entry.amount_due > 0 AND entry.date < zones.until AND balances.balance > 0
             )
             SELECT balances.stat_id, balances.company_id, balances.partner_id, balances.balance,
                    dues.id AS entry_id, dues.due_date, dues.amount_due AS amount,
@@ -140,9 +146,10 @@ class PosCustomerLedgerAging(models.TransientModel):
                AND dues.newer_dues < balances.balance
              WHERE balances.balance <> 0
             """,
-            tz=tz,
-            until=until,
-            companies=companies,
+            zones=SQL(", ").join(SQL("(%s, %s::timestamp, %s)", *zone) for zone in zones),
+            earliest=min(zone[1] for zone in zones),
+            entry_day=dates.local_date_sql(SQL("entry.date"), SQL("zones.tz")),
+            companies=companies.ids,
             entry_partners=for_partners("entry.partner_id"),
             stat_partners=for_partners("stat.partner_id"),
         )
@@ -177,7 +184,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         """Aged dues as of ``date`` as a list of dicts, largest dues first, then
         largest credits: ``balance`` (what is due, the sum of the buckets) and
         ``credit`` (paid beyond the dues), never both."""
-        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        date = fields.Date.to_date(date) if date else dates.company_today(self.env.company)
         self.env.flush_all()
         with self.env["pos.customer.ledger.entry"]._for_large_reports():
             rows = self.env.execute_query_dict(
@@ -194,52 +201,7 @@ class PosCustomerLedgerAging(models.TransientModel):
     @ledger_right("audit")
     def aged_dues_xlsx(self, date=None):
         """Aged dues of every customer as of ``date``, as XLSX bytes."""
-        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
-        rows = self.get_aged_dues(date)
-        _ = self.env._
-        partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
-        partners.fetch(["display_name", "ref"])
-        output = io.BytesIO()
-        workbook = new_workbook(output, constant_memory=True)
-        money = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
-        bold = workbook.add_format({"bold": True})
-        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        sheet = workbook.add_worksheet(_("Aged Dues"))
-        titles = [
-            _("Customer"),
-            _("Reference"),
-            _("Dues"),
-            _("Not Due"),
-            _("1-30 Days"),
-            _("31-60 Days"),
-            _("61-90 Days"),
-            _("Over 90 Days"),
-            _("Credit"),
-            _("Oldest Due Date"),
-        ]
-        sheet.set_column(0, 0, 32)
-        sheet.set_column(1, 9, 14)
-        write_text(sheet, 0, 0, _("Aged Dues as of %(date)s", date=date), bold)
-        write_text(sheet, 1, 0, ", ".join(self.env.companies.mapped("name")))
-        for col, title in enumerate(titles):
-            write_text(sheet, 3, col, title, header)
-        row_index = 4
-        amounts = ("balance", *AGING_BUCKETS, "credit")
-        totals = dict.fromkeys(amounts, 0.0)
-        for row in rows:
-            partner = self.env["res.partner"].browse(row["partner_id"])
-            write_text(sheet, row_index, 0, partner.display_name)
-            write_text(sheet, row_index, 1, partner.ref or "")
-            for col, name in enumerate(amounts, start=2):
-                value = float(row[name] or 0.0)
-                totals[name] += value
-                sheet.write_number(row_index, col, value, money)
-            if row["oldest_due_date"]:
-                sheet.write_datetime(row_index, 9, row["oldest_due_date"], date_format)
-            row_index += 1
-        write_text(sheet, row_index, 0, _("Total"), bold)
-        for col, name in enumerate(amounts, start=2):
-            sheet.write_number(row_index, col, totals[name], money)
-        workbook.close()
-        return output.getvalue()
+        wizard = self.env["pos.customer.ledger.aging.wizard"].create(
+            {"date": fields.Date.to_date(date) or dates.company_today(self.env.company)}
+        )
+        return wizard._render_xlsx()

@@ -1,15 +1,12 @@
-import io
-from datetime import datetime, time, timedelta
-
-import pytz
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..models.pos_order import LEDGER_STATES
+from ..tools import dates
 from ..tools.access import ledger_right
-from ..tools.xlsx import new_workbook, write_text
 
 REPEAT_DAYS = 30
 
@@ -104,13 +101,8 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
 
     @api.model
     def _utc_bounds(self, date_from, date_to):
-        """[start, end) in UTC of the days from ``date_from`` to ``date_to`` in the user's timezone."""
-        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
-
-        def utc(day):
-            return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
-
-        return utc(date_from), utc(date_to + timedelta(days=1))
+        """[start, end) in UTC of the company's days from ``date_from`` to ``date_to``."""
+        return dates.day_range(self.env.company, date_from, date_to)
 
     # ------------------------------------------------------------------
     # Queries
@@ -462,108 +454,18 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         self, promotion, date_from=None, date_to=None, baseline_date_from=None, baseline_date_to=None
     ):
         """The promotion effectiveness report as XLSX bytes."""
-        data = self.get_promotion_effectiveness(
-            promotion, date_from, date_to, baseline_date_from, baseline_date_to
+        promotion = self._get_promotion(promotion)
+        values = {
+            "date_from": date_from,
+            "date_to": date_to,
+            "baseline_date_from": baseline_date_from,
+            "baseline_date_to": baseline_date_to,
+        }
+        # what is not given, the wizard defaults as the report does
+        wizard = self.env["pos.customer.ledger.promotion.wizard"].create(
+            {
+                "promotion_ref": f"{promotion._name},{promotion.id}",
+                **{name: value for name, value in values.items() if value},
+            }
         )
-        return self._xlsx(data)
-
-    @api.model
-    def _xlsx(self, data):
-        _ = self.env._
-        output = io.BytesIO()
-        workbook = new_workbook(output, constant_memory=True)
-        bold = workbook.add_format({"bold": True})
-        header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#EEEEEE"})
-        number = workbook.add_format({"num_format": "#,##0.00;-#,##0.00"})
-        sheet = workbook.add_worksheet(_("Promotion Effectiveness"))
-        sheet.set_column(0, 0, 48)
-        sheet.set_column(1, 7, 16)
-        company = self.env.company
-        write_text(
-            sheet,
-            0,
-            0,
-            _("Promotion Effectiveness: %(promotion)s", promotion=data["promotion"]["name"]),
-            bold,
-        )
-        write_text(
-            sheet,
-            1,
-            0,
-            _(
-                "%(company)s, amounts in %(currency)s",
-                company=company.name,
-                currency=company.currency_id.name,
-            ),
-        )
-        write_text(
-            sheet,
-            2,
-            0,
-            _(
-                "Promotion: %(start)s to %(end)s (%(days)s days)",
-                start=data["date_from"],
-                end=data["date_to"],
-                days=data["days"],
-            ),
-        )
-        write_text(
-            sheet,
-            3,
-            0,
-            _(
-                "Comparison: %(start)s to %(end)s (%(days)s days)",
-                start=data["baseline_date_from"],
-                end=data["baseline_date_to"],
-                days=data["baseline_days"],
-            ),
-        )
-        row = 5
-        for col, title in enumerate(
-            (_("Measure"), _("Promotion"), _("Comparison"), _("Uplift (%)"), _("Compared"))
-        ):
-            write_text(sheet, row, col, title, header)
-        for metric in data["metrics"]:
-            row += 1
-            write_text(sheet, row, 0, metric["label"])
-            sheet.write_number(row, 1, metric["promotion"], number)
-            sheet.write_number(row, 2, metric["baseline"], number)
-            if metric["uplift"] is not None:
-                sheet.write_number(row, 3, metric["uplift"], number)
-            write_text(sheet, row, 4, _("Per day") if metric["per_day"] else _("As is"))
-        row += 2
-        titles = (
-            _("Customer Segment"),
-            _("Promotion Orders"),
-            _("Promotion Revenue"),
-            _("Customers"),
-            _("New Customers"),
-            _("Comparison Orders"),
-            _("Comparison Revenue"),
-            _("Revenue Uplift per Day (%)"),
-        )
-        for col, title in enumerate(titles):
-            write_text(sheet, row, col, title, header)
-        for segment in data["segments"]:
-            row += 1
-            write_text(sheet, row, 0, segment["label"])
-            for col, key in enumerate(
-                (
-                    "promotion_orders",
-                    "promotion_revenue",
-                    "promotion_customers",
-                    "new_customers",
-                    "baseline_orders",
-                    "baseline_revenue",
-                ),
-                start=1,
-            ):
-                sheet.write_number(row, col, segment[key], number)
-            if segment["revenue_uplift"] is not None:
-                sheet.write_number(row, 7, segment["revenue_uplift"], number)
-        row += 1
-        for note in data["notes"]:
-            row += 1
-            write_text(sheet, row, 0, note)
-        workbook.close()
-        return output.getvalue()
+        return wizard._render_xlsx()

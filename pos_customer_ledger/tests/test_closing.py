@@ -1,7 +1,7 @@
 import base64
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import openpyxl
 from dateutil.relativedelta import relativedelta
@@ -15,6 +15,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 from odoo.tools.pdf import PdfReader
 
+from ..tools import dates
 from .common import LedgerTestCommon
 
 MANAGER_GROUPS = "base.group_user,pos_customer_ledger.group_ledger_manager"
@@ -500,3 +501,90 @@ class TestLedgerClosing(LedgerTestCommon):
         self.assertTrue(pdf.startswith(b"%PDF"))
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf), strict=False).pages)
         self.assertIn(closing.last_hash, "".join(text.split()))
+
+    def test_a_month_is_closed_in_the_company_time_zone(self):
+        """A manager in New York closes a month of a company in Shanghai: the
+        month runs from midnight to midnight in Shanghai."""
+        self.company.partner_id.tz = "Asia/Shanghai"
+        month = dates.company_today(self.company).replace(day=1) - relativedelta(months=1)
+        manager = self.company_user("closing_tz_manager", MANAGER_GROUPS, tz="America/New_York")
+        closing = self.Closing.with_user(manager).create({"date_from": month})
+        closing.with_user(manager).action_close()
+        # midnight in Shanghai is 16:00 UTC the day before (New York's would be 04:00 or 05:00 UTC)
+        next_month = month + relativedelta(months=1)
+        self.assertEqual(
+            (closing.period_start, closing.period_end),
+            (
+                datetime.combine(month - timedelta(days=1), time(16)),
+                datetime.combine(next_month - timedelta(days=1), time(16)),
+            ),
+        )
+        chain = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(chain.closed_until, closing.period_end)
+        self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
+
+    def test_months_closed_before_keep_their_bounds(self):
+        """A month closed in its closer's time zone, before the company's ruled,
+        keeps its stored bounds; the next month starts where it ended, so no
+        entry falls between two months and the next one can be closed."""
+        first = self._close(self.last_month - relativedelta(months=1))
+        stored = (first.period_start, first.period_end + timedelta(hours=5))
+        # as the 18.0.1.2.0 migration left it for a closer in New York
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL("UPDATE pos_customer_ledger_closing SET period_end = %s WHERE id = %s", stored[1], first.id)
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE pos_customer_ledger_chain SET closed_until = %s WHERE company_id = %s",
+                stored[1],
+                self.company.id,
+            )
+        )
+        self.env.invalidate_all()
+        second = self._close()
+        self.assertEqual((first.period_start, first.period_end), stored)
+        self.assertEqual(
+            (second.period_start, second.period_end),
+            (stored[1], dates.day_start(self.company, self.this_month)),
+        )
+        self.assertEqual((second.sale_total, second.closing_balance), (10.7, 10.7))
+        self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
+
+    def test_xlsx_report_in_the_print_menu(self):
+        """Print > Month Closing (XLSX): the figures of the PDF, one sheet per closing."""
+        first, second = self._close(self.last_month - relativedelta(months=1)), self._close()
+        report = self.env.ref("pos_customer_ledger.action_report_ledger_closing_xlsx")
+        self.assertEqual((report.report_type, report.binding_model_id.model), ("xlsx", self.Closing._name))
+        auditor = self.company_user("closing_xlsx_auditor", AUDITOR_GROUPS)
+        Report = self.env["ir.actions.report"].with_user(auditor)
+        content, _kind = Report._render_xlsx(report.report_name, (first | second).ids, None)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(book.sheetnames, [first.name, second.name])
+        values = {row[0]: row[1] for row in book[second.name].iter_rows(values_only=True) if row[0]}
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "pos_customer_ledger.report_ledger_closing", second.ids
+        )[0]
+        for _title, lines in second._report_sections():
+            for label, field_name, _role in lines:
+                self.assertEqual(values[label], second[field_name], label)
+                self.assertIn(label.encode(), html, label)
+        self.assertEqual(values["Closing balance"], 10.7)
+        self.assertEqual(values["Hash of the chain's last entry"], second.last_hash)
+        # the report refuses who may not audit
+        clerk = self.company_user("closing_xlsx_clerk", "base.group_user,point_of_sale.group_pos_user")
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(clerk)._render_xlsx(report.report_name, second.ids, None)
+
+    def test_export_keeps_one_attachment(self):
+        """A closing's export is the same file each time: one attachment, replaced."""
+        closing = self._close()
+        auditor = self.company_user("closing_export_auditor", AUDITOR_GROUPS)
+        urls = {closing.with_user(auditor).action_export_xlsx()["url"] for _i in range(3)}
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", closing._name), ("res_id", "=", closing.id)]
+        )
+        self.assertEqual(len(attachments), 1)
+        self.assertEqual(urls, {f"/web/content/{attachments.id}?download=true"})
+        sheet = openpyxl.load_workbook(io.BytesIO(attachments.raw)).active
+        self.assertIn(closing.last_hash, [row[1] for row in sheet.iter_rows(values_only=True)])

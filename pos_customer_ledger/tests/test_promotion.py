@@ -8,6 +8,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..tools import dates
 from .common import LedgerTestCommon
 
 
@@ -283,3 +284,47 @@ class TestLedgerPromotion(LedgerTestCommon):
         self.assertEqual(screen["revenue"], (16.0, 38.0))
         self.assertEqual(screen["orders"], (2, 3))
         self.assertEqual(screen["new_customers"], (1, 1))
+
+    def test_promotion_days_are_the_company_s(self):
+        """A one-day promotion holds the orders of the company's day, whatever the user's time zone."""
+        order = self.env["pos.order"].search(
+            [("partner_id", "=", self.cust_b.id), ("pricelist_id", "=", self.promo_pricelist.id)]
+        )
+        # a company far enough east or west that the order is on another day than in UTC
+        self.company.partner_id.tz = "Pacific/Kiritimati" if order.date_order.hour >= 12 else "Etc/GMT+12"
+        self.env.user.tz = "UTC"
+        day = dates.local_date(self.company, order.date_order)
+        self.assertNotEqual(day, order.date_order.date())
+        metrics = self._metrics(self.Promotion.get_promotion_effectiveness(self.promotion, day, day))
+        # B's order alone: A's and C's were a day earlier, at the same hour
+        self.assertEqual((metrics["orders"][0], metrics["revenue"][0]), (1, 8.0))
+
+    def test_xlsx_report_action(self):
+        report = self.env.ref("pos_customer_ledger.action_report_ledger_promotion_xlsx")
+        self.assertEqual((report.report_type, report.model), ("xlsx", "pos.customer.ledger.promotion.wizard"))
+        wizard = self.env["pos.customer.ledger.promotion.wizard"].create(
+            {"promotion_ref": self.promotion, "date_from": self.date_from, "date_to": self.date_to}
+        )
+        content, _kind = self.env["ir.actions.report"]._render_xlsx(report.report_name, wizard.ids, None)
+
+        def rows_of(content):
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+            return {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row[0]}
+
+        rows = rows_of(content)
+        self.assertEqual(rows["Revenue (untaxed, all orders)"][:4], (56.0, 38.0, 47.37, "Per day"))
+        self.assertEqual(rows["Orders (all, refunds excluded)"][:3], (4, 3, 33.33))
+        # the API's file is the same report: its defaults are the wizard's
+        self.assertEqual(
+            rows,
+            rows_of(
+                self.Promotion.promotion_effectiveness_xlsx(
+                    self.promo_pricelist, self.date_from, self.date_to
+                )
+            ),
+        )
+        cashier = new_test_user(self.env, login="promo_report_cashier", groups="point_of_sale.group_pos_user")
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(cashier)._render_xlsx(
+                report.report_name, wizard.ids, None
+            )

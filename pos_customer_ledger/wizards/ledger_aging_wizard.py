@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..tools import dates
 from ..tools.access import ledger_right
 
 
@@ -8,7 +9,23 @@ class LedgerAgingWizard(models.TransientModel):
     _inherit = ["pos.customer.ledger.download.mixin"]
     _description = "Customer Aged Dues"
 
-    date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
+    date = fields.Date(
+        string="As of", required=True, default=lambda self: dates.company_today(self.env.company)
+    )
+
+    def _report_data(self):
+        """The aged dues the XLSX report writes, produced once per report."""
+        self.ensure_one()
+        return {
+            "date": self.date,
+            "companies": self.env.companies,
+            "rows": self.env["pos.customer.ledger.aging"].get_aged_dues(self.date),
+        }
+
+    def _render_xlsx(self):
+        return self.env["ir.actions.report"]._render_xlsx(
+            "pos_customer_ledger.action_report_ledger_aging_xlsx", self.ids, None
+        )[0]
 
     @ledger_right("audit")
     def action_view(self):
@@ -24,5 +41,4 @@ class LedgerAgingWizard(models.TransientModel):
     @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
-        content = self.env["pos.customer.ledger.aging"].aged_dues_xlsx(self.date)
-        return self._download(content, self.env._("aged_dues_%(date)s.xlsx", date=self.date))
+        return self._download(self._render_xlsx(), self.env._("aged_dues_%(date)s.xlsx", date=self.date))

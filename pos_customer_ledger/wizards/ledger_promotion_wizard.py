@@ -84,11 +84,21 @@ class LedgerPromotionWizard(models.TransientModel):
             self.baseline_date_to,
         )
 
+    def _report_data(self):
+        """The figures the wizard shows and the XLSX report writes, produced once."""
+        self.ensure_one()
+        return self.env["pos.customer.ledger.promotion"].get_promotion_effectiveness(*self._report_args())
+
+    def _render_xlsx(self):
+        return self.env["ir.actions.report"]._render_xlsx(
+            "pos_customer_ledger.action_report_ledger_promotion_xlsx", self.ids, None
+        )[0]
+
     @ledger_right("audit")
     def action_compute(self):
         """Show the figures in the wizard."""
         self.ensure_one()
-        data = self.env["pos.customer.ledger.promotion"].get_promotion_effectiveness(*self._report_args())
+        data = self._report_data()
         self.write(
             {
                 "metric_ids": [Command.clear()]
@@ -145,9 +155,8 @@ class LedgerPromotionWizard(models.TransientModel):
     @ledger_right("audit")
     def action_export_xlsx(self):
         self.ensure_one()
-        content = self.env["pos.customer.ledger.promotion"].promotion_effectiveness_xlsx(*self._report_args())
         return self._download(
-            content,
+            self._render_xlsx(),
             self.env._(
                 "promotion_effectiveness_%(start)s_%(end)s.xlsx", start=self.date_from, end=self.date_to
             ),

@@ -1,0 +1,60 @@
+import io
+import json
+
+import openpyxl
+
+from odoo import Command, http
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerReportXlsxHttp(HttpCase):
+    """Print > Month Closing (XLSX), as the browser downloads it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.ref("base.main_company")
+
+        def user(login, groups):
+            return new_test_user(
+                cls.env,
+                login=login,
+                groups=groups,
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+
+        cls.auditor = user("xlsx_http_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor")
+        cls.cashier = user("xlsx_http_cashier", "base.group_user,point_of_sale.group_pos_user")
+        cls.closing = cls.env["pos.customer.ledger.closing"].with_company(company).create({})
+        cls.closing.action_close()
+
+    def download(self, user):
+        """POST /report/download as the Print menu does for an XLSX report action."""
+        self.authenticate(user.login, user.login)
+        url = f"/report/xlsx/pos_customer_ledger.closing_xlsx/{self.closing.id}"
+        with mute_logger("odoo.addons.report_xlsx.controllers.main", "odoo.http"):
+            return self.url_open(
+                "/report/download",
+                data={
+                    "data": json.dumps([url, "xlsx"]),
+                    "context": "{}",
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+            )
+
+    def test_auditor_downloads_the_closing(self):
+        response = self.download(self.auditor)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"Ledger%20closing%20{self.closing.name}.xlsx", response.headers["Content-Disposition"])
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+        self.assertEqual(values["Closing balance"], self.closing.closing_balance)
+        self.assertEqual(values["Hash of the chain's last entry"], self.closing.last_hash)
+
+    def test_cashier_is_refused(self):
+        response = self.download(self.cashier)
+        self.assertFalse(response.content.startswith(b"PK"))
+        self.assertIn(b"AccessError", response.content)
