@@ -7,6 +7,7 @@ from . import pos_customer_ledger_download_mixin
 from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
+from . import pos_customer_ledger_pos_card
 from . import pos_customer_ledger_profile
 from . import pos_customer_preference
 from . import pos_customer_preference_tag
@@ -16,4 +17,3 @@ from . import pos_session
 from . import res_company
 from . import res_config_settings
 from . import res_partner
-from . import res_partner_pos_card

@@ -43,7 +43,6 @@ class ResPartner(models.Model):
 
     ledger_currency_id = fields.Many2one("res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP)
     ledger_balance = fields.Monetary(
-        string="Ledger Balance",
         currency_field="ledger_currency_id",
         compute="_compute_ledger_stats",
         search="_search_ledger_balance",
@@ -52,7 +51,6 @@ class ResPartner(models.Model):
         "they are in credit (see Ledger Credit).",
     )
     ledger_credit = fields.Monetary(
-        string="Ledger Credit",
         currency_field="ledger_currency_id",
         compute="_compute_ledger_stats",
         groups=LEDGER_GROUP,
@@ -295,6 +293,13 @@ class ResPartner(models.Model):
             domain = ["|", *domain, ("commercial_partner_id", "not in", [p.id for (p,) in with_stats])]
         return domain
 
+    @ledger_right("settle")
+    def get_ledger_dues_for_pos(self, config_id):
+        """What this customer owes in the company of a point of sale (the till's
+        settlement of dues)."""
+        self.ensure_one()
+        return self.env["pos.customer.ledger.pos.card"]._dues(self, config_id)
+
     @ledger_right("view")
     def action_open_ledger_entries(self):
         self.ensure_one()
@@ -534,3 +539,9 @@ class ResPartner(models.Model):
         """Anonymise the customers: personal data replaced by a pseudonym, the
         ledger kept (see pos.customer.ledger.anonymization)."""
         return self.env["pos.customer.ledger.anonymization"]._anonymize(self)
+
+    @ledger_right("view")
+    def ledger_pos_card(self, config_id=None):
+        """The customer's ledger card at the till (see pos.customer.ledger.pos.card)."""
+        self.ensure_one()
+        return self.env["pos.customer.ledger.pos.card"]._card(self, config_id)

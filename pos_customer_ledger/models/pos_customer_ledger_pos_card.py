@@ -1,51 +1,51 @@
-from odoo import fields, models
-
-from ..tools.access import ledger_right
+from odoo import api, fields, models
 
 # rows of each list on the ledger card at the till
 POS_CARD_LIMIT = 5
 
 
-class ResPartner(models.Model):
-    """What the till asks of a customer over RPC: their ledger card and their
-    dues. The till calls these names on res.partner."""
+class PosCustomerLedgerPosCard(models.AbstractModel):
+    """What the till asks of a customer: their ledger card and their dues.
+    The till calls ``res.partner.ledger_pos_card`` and
+    ``res.partner.get_ledger_dues_for_pos`` over RPC, which check the
+    caller's right and come here."""
 
-    _inherit = "res.partner"
+    _name = "pos.customer.ledger.pos.card"
+    _description = "Customer Ledger Card at the Till"
 
-    @ledger_right("settle")
-    def get_ledger_dues_for_pos(self, config_id):
-        """What this customer owes in the company of a point of sale: the till
+    @api.model
+    def _dues(self, partner, config_id):
+        """What ``partner`` owes in the company of a point of sale: the till
         asks when the cashier settles their dues, as partners are not preloaded."""
-        self.ensure_one()
-        self.check_access("read")
+        partner.check_access("read")
         config = self.env["pos.config"].browse(config_id)
         config.check_access("read")
         company = config.company_id
         stat = (
             self.env["pos.customer.ledger.partner.stat"]
             .sudo()
-            .search([("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)])
+            .search([("partner_id", "=", partner.commercial_partner_id.id), ("company_id", "=", company.id)])
         )
         return company.currency_id.round(stat.balance)
 
-    @ledger_right("view")
-    def ledger_pos_card(self, config_id=None):
-        """What the till shows of the customer, fetched when the cashier opens
+    @api.model
+    def _card(self, partner, config_id=None):
+        """What the till shows of ``partner``, fetched when the cashier opens
         their ledger card: balance due, segment, churn risk and expected next
         visit, last visits, favourite products sold at that point of sale, and
         staff notes. A handful of indexed queries, all in the company of the
         point of sale."""
-        self.ensure_one()
         company = self.env["pos.config"].browse(config_id).company_id if config_id else self.env.company
         # one company only: the balance and the favourites are per company
-        partner = self.with_context(allowed_company_ids=company.ids)
+        card = self.with_context(allowed_company_ids=company.ids)
+        partner = partner.with_env(card.env)
         commercial = partner.commercial_partner_id
         currency = commercial.ledger_currency_id
         notes = [
             note for note in dict.fromkeys((partner | commercial).mapped("ledger_preference_note")) if note
         ]
         segment = commercial.rfm_segment
-        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
+        segments = dict(partner._fields["rfm_segment"]._description_selection(self.env))
         return {
             "partner_id": commercial.id,
             "name": commercial.display_name,
@@ -59,8 +59,8 @@ class ResPartner(models.Model):
             "segment": segment and {"code": segment, "label": segments[segment]},
             "churn_risk": commercial.ledger_churn_risk,
             "next_visit_date": fields.Date.to_string(commercial.ledger_next_visit_date),
-            "last_visits": commercial._ledger_pos_card_visits(),
-            "favourites": commercial._ledger_pos_card_favourites(config_id),
+            "last_visits": card._visits(commercial),
+            "favourites": card._favourites(commercial, config_id),
             "notes": "\n".join(notes),
             "tags": [
                 {"id": tag.id, "name": tag.name, "color": tag.color}
@@ -68,11 +68,12 @@ class ResPartner(models.Model):
             ],
         }
 
-    def _ledger_pos_card_visits(self):
+    @api.model
+    def _visits(self, partner):
         """The customer's last POS orders, from the partner/company/date index."""
         entries = self.env["pos.customer.ledger.entry"].search_fetch(
             [
-                ("partner_id", "=", self.id),
+                ("partner_id", "=", partner.id),
                 ("company_id", "=", self.env.company.id),
                 ("pos_order_id", "!=", False),
             ],
@@ -91,11 +92,12 @@ class ResPartner(models.Model):
             for entry in entries
         ]
 
-    def _ledger_pos_card_favourites(self, config_id):
+    @api.model
+    def _favourites(self, partner, config_id):
         """The customer's most bought products that the point of sale sells;
         the till shows them from its own product data."""
         domain = [
-            ("partner_id", "=", self.id),
+            ("partner_id", "=", partner.id),
             ("company_id", "=", self.env.company.id),
             ("product_id.sale_ok", "=", True),
             ("product_id.available_in_pos", "=", True),
