@@ -1,5 +1,6 @@
 from . import account_partial_reconcile
 from . import pos_config
+from . import pos_customer_ledger_anonymization
 from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing
 from . import pos_customer_ledger_download_mixin
@@ -7,6 +8,8 @@ from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_ledger_statement_mail
+from . import pos_customer_ledger_pos_card
+from . import pos_customer_ledger_profile
 from . import pos_customer_preference
 from . import pos_customer_preference_tag
 from . import pos_customer_segment_history

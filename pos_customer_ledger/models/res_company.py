@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import fields, models
 
+from ..tools.dates import company_today, day_start
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -60,7 +62,9 @@ class ResCompany(models.Model):
         # the till limits a settlement to the dues when deposits are refused
         return [*super()._load_pos_data_fields(config_id), "ledger_refuse_overpayment"]
 
-    def _ledger_rfm_window_start(self, now):
-        """Start of the company's RFM window ending at ``now``; empty means the default year."""
+    def _ledger_rfm_window_start(self):
+        """Naive UTC start of the company's RFM window: its last
+        ``ledger_rfm_window_days`` days, today included (empty: a year)."""
         self.ensure_one()
-        return now - timedelta(days=self.ledger_rfm_window_days or 365)
+        days = self.ledger_rfm_window_days or 365
+        return day_start(self, company_today(self) - timedelta(days=days - 1))

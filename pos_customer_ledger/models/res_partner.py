@@ -1,27 +1,18 @@
-import logging
 import math
 import operator as py_operator
-import threading
 from datetime import timedelta
-
-from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize_all
+from odoo.tools import SQL
 
 from ..tools.access import RIGHTS, ledger_right
+from ..tools.dates import company_today
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
 
-_logger = logging.getLogger(__name__)
-
 # the ledger's fields on a contact: for those who may see the ledger
 LEDGER_GROUP = RIGHTS["view"]
-# whole-ledger aggregates: hash joins and sorts in memory, no JIT
-REBUILD_PLANNER_SETTINGS = {"jit": "off", "enable_nestloop": "off", "work_mem": "256MB"}
-# the profile rebuild's parts, which write different tables: res.partner methods taking partner_ids
-REBUILD_PARTS = ("_ledger_rebuild_preferences", "_ledger_rebuild_habits_and_rfm")
 OPERATORS = {
     "=": py_operator.eq,
     "!=": py_operator.ne,
@@ -40,28 +31,6 @@ WEEKDAYS = [
     ("5", "Saturday"),
     ("6", "Sunday"),
 ]
-# (segment, recency scores, frequency scores): the usual RFM map on R and F
-SEGMENT_RULES = [
-    ("champions", (5,), (4, 5)),
-    ("loyal", (3, 4), (4, 5)),
-    ("potential_loyalist", (4, 5), (2, 3)),
-    ("new", (5,), (1,)),
-    ("promising", (4,), (1,)),
-    ("need_attention", (3,), (3,)),
-    ("about_to_sleep", (3,), (1, 2)),
-    ("cant_lose", (1, 2), (5,)),
-    ("at_risk", (1, 2), (3, 4)),
-    ("hibernating", (1, 2), (1, 2)),
-]
-SEGMENT_CASE = SQL(
-    "CASE %s END",
-    SQL(" ").join(
-        SQL("WHEN r = ANY(%s) AND f = ANY(%s) THEN %s", list(recency), list(frequency), code)
-        for code, recency, frequency in SEGMENT_RULES
-    ),
-)
-# rows of each list on the ledger card at the till
-POS_CARD_LIMIT = 5
 
 
 class ResPartner(models.Model):
@@ -69,7 +38,6 @@ class ResPartner(models.Model):
 
     ledger_currency_id = fields.Many2one("res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP)
     ledger_balance = fields.Monetary(
-        string="Ledger Balance",
         currency_field="ledger_currency_id",
         compute="_compute_ledger_stats",
         search="_search_ledger_balance",
@@ -78,7 +46,6 @@ class ResPartner(models.Model):
         "they are in credit (see Ledger Credit).",
     )
     ledger_credit = fields.Monetary(
-        string="Ledger Credit",
         currency_field="ledger_currency_id",
         compute="_compute_ledger_stats",
         groups=LEDGER_GROUP,
@@ -203,6 +170,16 @@ class ResPartner(models.Model):
         help="The customer's last visit is longer ago than the company's churn factor times "
         "their usual interval between visits.",
     )
+    ledger_anonymized = fields.Boolean(
+        string="Anonymised",
+        readonly=True,
+        copy=False,
+        groups=LEDGER_GROUP,
+        help="The customer's personal data was replaced by a pseudonym; the ledger is kept.",
+    )
+    ledger_anonymized_date = fields.Datetime(
+        string="Anonymised On", readonly=True, copy=False, groups=LEDGER_GROUP
+    )
 
     @api.depends_context("company")
     def _compute_ledger_profile(self):
@@ -216,7 +193,7 @@ class ResPartner(models.Model):
             )
         )
         by_partner = {stat.partner_id.id: stat for stat in stats}
-        today = fields.Date.context_today(self)
+        today = company_today(company)
 
         def most_frequent(counts):
             """The slot with the highest count (the first of ties), or None."""
@@ -261,7 +238,7 @@ class ResPartner(models.Model):
                    AND %(today)s - last_visit_day > %(factor)s * interval_sum / (visit_count - 1)
                 """,
                 company=company.id,
-                today=fields.Date.context_today(self),
+                today=company_today(company),
                 factor=company.ledger_churn_factor,
             )
         )
@@ -313,19 +290,10 @@ class ResPartner(models.Model):
 
     @ledger_right("settle")
     def get_ledger_dues_for_pos(self, config_id):
-        """What this customer owes in the company of a point of sale: the till
-        asks when the cashier settles their dues, as partners are not preloaded."""
+        """What this customer owes in the company of a point of sale (the till's
+        settlement of dues)."""
         self.ensure_one()
-        self.check_access("read")
-        config = self.env["pos.config"].browse(config_id)
-        config.check_access("read")
-        company = config.company_id
-        stat = (
-            self.env["pos.customer.ledger.partner.stat"]
-            .sudo()
-            .search([("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", company.id)])
-        )
-        return company.currency_id.round(stat.balance)
+        return self.env["pos.customer.ledger.pos.card"]._dues(self, config_id)
 
     @ledger_right("view")
     def action_open_ledger_entries(self):
@@ -396,177 +364,8 @@ class ResPartner(models.Model):
         """
         if partner_ids is not None:
             partner_ids = self.browse(partner_ids).commercial_partner_id.ids
-        if partner_ids is None and self._ledger_rebuild_can_run_in_parallel():
-            _logger.info("Customer profile rebuild: parts in parallel on their own connections")
-            self._ledger_run_rebuild_in_parallel()
-            return True
-        _logger.info("Customer profile rebuild: in the calling transaction")
-        # postings update the same rows: hold them off until this commits
-        self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
-        with self.env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
-            for part in REBUILD_PARTS:
-                getattr(self, part)(partner_ids)
+        self.env["pos.customer.ledger.profile"]._rebuild(partner_ids)
         return True
-
-    @api.model
-    def _ledger_rebuild_preferences(self, partner_ids):
-        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
-
-    @api.model
-    def _ledger_rebuild_habits_and_rfm(self, partner_ids):
-        self.env["pos.customer.ledger.partner.stat"].sudo()._recompute_visit_profiles(partner_ids)
-        # a rebuild of every customer has just computed the RFM facts of all
-        self.sudo()._ledger_score_rfm(partner_ids, from_visit_profiles=partner_ids is None)
-
-    @api.model
-    def _ledger_rebuild_can_run_in_parallel(self):
-        """Other connections see only committed data: true when this
-        transaction has nothing of its own to show them."""
-        if self.pool.in_test_mode():
-            return False
-        self.env.flush_all()
-        return self.env.execute_query(SQL("SELECT pg_current_xact_id_if_assigned() IS NULL"))[0][0]
-
-    @api.model
-    def _ledger_run_rebuild_in_parallel(self):
-        """Rebuild every customer's profiles with each part of REBUILD_PARTS in
-        its own thread, connection and transaction. The parts write different
-        tables; each holds off postings with a shared lock on the chain heads
-        until it commits. The first error is raised once all have ended; the
-        parts that succeeded stay committed, each complete."""
-        errors = []
-
-        def run(part):
-            current = threading.current_thread()
-            current.dbname, current.uid = self.env.cr.dbname, self.env.uid
-            try:
-                with self.pool.cursor() as cr:
-                    # a repeatable-read snapshot taken before the lock wait would
-                    # fail on the head a posting has just moved; once the lock is
-                    # held nothing the rebuild reads can change
-                    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                    env = self.env(cr=cr)
-                    env["pos.customer.ledger.chain"].sudo()._lock_heads(shared=True)
-                    with env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
-                        getattr(env[self._name], part)(None)
-            except Exception as error:  # raised again below, in the caller's thread
-                _logger.exception("Customer profile rebuild: %s failed", part)
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(part,), name=part) for part in REBUILD_PARTS]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-
-    @api.model
-    def _ledger_score_rfm(self, partner_ids=None, from_visit_profiles=False):
-        """Score recency, frequency and monetary value 1-5 by quintile among each
-        company's customers who bought in its window, map R and F to a segment,
-        and record the customers whose segment changed: one statement per
-        company, so that each customer's scores are one JSON key to set rather
-        than an aggregate over their companies.
-
-        Customers with ledgered sales, none of them in the window, score 1-1-1.
-        Ties share the lower score. ``from_visit_profiles``: read the facts from
-        the table the visit profile rebuild of every customer left, instead of
-        scanning the ledger again.
-        """
-        self.env["pos.customer.ledger.entry"].flush_model()
-        self.env["res.company"].flush_model(["ledger_rfm_window_days"])
-        self.flush_model(["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"])
-        companies = self.env.execute_query(
-            SQL("SELECT company_id FROM pos_customer_ledger_chain ORDER BY company_id")
-        )
-        for (company_id,) in companies:
-            self._ledger_score_rfm_company(company_id, partner_ids, from_visit_profiles)
-        self.invalidate_model(
-            ["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
-        )
-        self.env["pos.customer.segment.history"].invalidate_model()
-
-    @api.model
-    def _ledger_score_rfm_company(self, company_id, partner_ids, from_visit_profiles):
-        if from_visit_profiles:
-            facts = SQL(
-                """
-                SELECT partner_id, company_id, rfm_last_sale AS last_sale, rfm_frequency AS frequency,
-                       rfm_monetary AS monetary
-                  FROM pos_customer_ledger_visit_profile
-                 WHERE company_id = %s AND rfm_frequency > 0
-                """,
-                company_id,
-            )
-        else:
-            facts = SQL(
-                """
-                SELECT entry.partner_id, entry.company_id,
-                       MAX(entry.date) FILTER (WHERE entry.kind = 'sale') AS last_sale,
-                       COUNT(*) FILTER (WHERE entry.kind = 'sale') AS frequency,
-                       SUM(entry.amount_total) AS monetary
-                  FROM pos_customer_ledger_entry entry
-                 WHERE entry.company_id = %(company)s AND entry.kind IN ('sale', 'refund')
-                   AND entry.date >= %(since)s
-                 GROUP BY entry.partner_id, entry.company_id
-                HAVING COUNT(*) FILTER (WHERE entry.kind = 'sale') > 0
-                """,
-                company=company_id,
-                since=self.env["res.company"].browse(company_id)._ledger_rfm_window_start(self.env.cr.now()),
-            )
-        self.env.execute_query(
-            SQL(
-                """
-                WITH scored AS (
-                    SELECT partner_id,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY last_sale)))::int AS r,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY frequency)))::int AS f,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY monetary)))::int AS m
-                      FROM (%(facts)s) facts
-                ), customers AS (
-                    SELECT stat.partner_id,
-                           COALESCE(scored.r, 1) AS r, COALESCE(scored.f, 1) AS f, COALESCE(scored.m, 1) AS m
-                      FROM pos_customer_ledger_partner_stat stat
-                      LEFT JOIN scored ON scored.partner_id = stat.partner_id
-                     WHERE stat.company_id = %(company)s AND stat.order_count > 0 AND %(partner_filter)s
-                ), segmented AS (
-                    SELECT *, %(segment_case)s AS segment FROM customers
-                ), moves AS (
-                    INSERT INTO pos_customer_segment_history
-                        (partner_id, company_id, date, segment, previous_segment,
-                         recency_score, frequency_score, monetary_score)
-                    SELECT segmented.partner_id, %(company)s, %(today)s, segmented.segment,
-                           partner.rfm_segment ->> %(key)s, r, f, m
-                      FROM segmented JOIN res_partner partner ON partner.id = segmented.partner_id
-                     WHERE (partner.rfm_segment ->> %(key)s) IS DISTINCT FROM segmented.segment
-                )
-                UPDATE res_partner partner
-                   SET rfm_segment = COALESCE(partner.rfm_segment, '{}'::jsonb)
-                                     || jsonb_build_object(%(key)s, segmented.segment),
-                       rfm_recency_score = COALESCE(partner.rfm_recency_score, '{}'::jsonb)
-                                           || jsonb_build_object(%(key)s, segmented.r),
-                       rfm_frequency_score = COALESCE(partner.rfm_frequency_score, '{}'::jsonb)
-                                             || jsonb_build_object(%(key)s, segmented.f),
-                       rfm_monetary_score = COALESCE(partner.rfm_monetary_score, '{}'::jsonb)
-                                            || jsonb_build_object(%(key)s, segmented.m)
-                  FROM segmented
-                 WHERE partner.id = segmented.partner_id
-                   AND (partner.rfm_segment ->> %(key)s, (partner.rfm_recency_score ->> %(key)s)::int,
-                        (partner.rfm_frequency_score ->> %(key)s)::int,
-                        (partner.rfm_monetary_score ->> %(key)s)::int)
-                       IS DISTINCT FROM (segmented.segment, segmented.r, segmented.f, segmented.m)
-                """,
-                facts=facts,
-                company=company_id,
-                key=str(company_id),
-                today=fields.Date.context_today(self),
-                partner_filter=SQL("stat.partner_id = ANY(%s)", list(partner_ids))
-                if partner_ids
-                else SQL("TRUE"),
-                segment_case=SEGMENT_CASE,
-            )
-        )
 
     # ---------------------------------------------------------- ledger history
 
@@ -604,325 +403,14 @@ class ResPartner(models.Model):
         )
         return {partner_id: set(company_ids) for partner_id, company_ids in rows}
 
-    # ---------------------------------------------------------- anonymisation
-    # Privacy: replace a customer's personal data by a pseudonym, keeping the
-    # ledger (entries, amounts, hash chain) and the accounting it is tied to.
-
-    ledger_anonymized = fields.Boolean(
-        string="Anonymised",
-        readonly=True,
-        copy=False,
-        groups=LEDGER_GROUP,
-        help="The customer's personal data was replaced by a pseudonym; the ledger is kept.",
-    )
-    ledger_anonymized_date = fields.Datetime(
-        string="Anonymised On", readonly=True, copy=False, groups=LEDGER_GROUP
-    )
-
-    @api.model
-    def _ledger_personal_fields(self):
-        """Fields emptied on anonymisation, where installed. A company's VAT
-        and registry number identify a business, not a person, and stay on
-        the records tax law keeps; a natural person's tax number goes."""
-        names = [
-            "email", "phone", "mobile", "street", "street2", "zip", "city", "state_id",
-            "country_id", "website", "comment", "image_1920", "function", "title", "ref",
-            "barcode", "company_name", "additional_info", "category_id",
-            "partner_latitude", "partner_longitude", "invoice_warn_msg", "picking_warn_msg",
-            "ledger_preference_note", "ledger_preference_tag_ids",
-        ]  # fmt: skip
-        return [name for name in names if name in self._fields]
-
     @ledger_right("manage")
     def action_ledger_anonymize(self):
-        """Anonymise the customers' commercial entities and all their contacts:
-        personal data replaced or emptied, contacts archived, chatter and
-        attachments deleted, copies on other documents scrubbed. Ledger entries
-        and amounts are untouched, so the hash chain still verifies. Customers
-        already anonymised are left as they are.
-
-        Only for customers with ledger history in the caller's companies, used
-        by no other company, whose contacts the caller may edit."""
-        _ = self.env._
-        Partner = self.sudo().with_context(active_test=False, tracking_disable=True)
-        customers = Partner.browse(self.commercial_partner_id.ids)
-        partners = Partner.search([("id", "child_of", customers.ids)])
-        # as the caller: the right to edit every contact that is rewritten
-        self.env["res.partner"].browse(partners.ids).check_access("write")
-        self._ledger_check_anonymizable(customers, partners)
-        customers = customers.filtered(lambda partner: not partner.ledger_anonymized)
-        if not customers:
-            return True
-        partners = Partner.search([("id", "child_of", customers.ids)])
-        pseudonyms = {}
-        for partner in partners:
-            number = str(partner.id).zfill(5)
-            pseudonyms[partner.id] = (
-                _("Anonymised customer %(number)s", number=number)
-                if partner in customers
-                else _("Anonymised contact %(number)s", number=number)
-            )
-        identifiers = {
-            partner.id: [
-                value
-                for value in (partner.name, partner.email, partner.phone, partner.mobile)
-                if value and len(value) >= 3
-            ]
-            for partner in partners
-        }
-        emails = [partner.email for partner in partners if partner.email]
-
-        natural_persons = partners.filtered(lambda partner: not partner.commercial_partner_id.is_company)
-
-        # bank accounts are archived, never deleted (entries may use them): scrub the number
-        for bank in partners.bank_ids:
-            bank_vals = {
-                "acc_number": _("Anonymised account %(number)s", number=bank.id),
-                "acc_holder_name": False,
-                "active": False,
-            }
-            if bank.allow_out_payment:
-                bank_vals["allow_out_payment"] = False
-            bank.write(bank_vals)
-        if "payment_token_ids" in partners._fields:
-            partners.payment_token_ids.action_archive()
-        cleared = dict.fromkeys(self._ledger_personal_fields(), False)
-        now = fields.Datetime.now()
-        for partner in partners:
-            vals = dict(
-                cleared, name=pseudonyms[partner.id], ledger_anonymized=True, ledger_anonymized_date=now
-            )
-            if partner in natural_persons:
-                vals.update(vat=False, company_registry=False)
-            partner.write(vals)
-        (partners - customers).action_archive()
-        self.env["pos.order"].sudo().with_context(tracking_disable=True).search(
-            [("partner_id", "in", partners.ids)]
-        ).write({"email": False, "mobile": False})
-        self._ledger_scrub_mail(partners, pseudonyms, identifiers, emails)
-        for customer in customers:
-            customer._message_log(
-                body=_(
-                    "Customer anonymised by %(user)s on %(date)s (UTC): personal data removed, ledger kept.",
-                    user=self.env.user.name,
-                    date=fields.Datetime.to_string(now),
-                )
-            )
-        return True
-
-    @api.model
-    def _ledger_check_anonymizable(self, customers, partners):
-        """Refuse, before anything is written, customers without ledger history
-        in the caller's companies, contacts another company uses (its ledger or
-        the contact's company), and contacts of users or companies."""
-        _ = self.env._
-        env = self.sudo().with_context(active_test=False).env
-        users = env["res.users"].search([("partner_id", "in", partners.ids)])
-        if users:
-            raise UserError(
-                _(
-                    "%(partners)s cannot be anonymised: they are the contact of the user(s) %(users)s. "
-                    "Remove or anonymise the users first.",
-                    partners=", ".join(users.partner_id.mapped("display_name")),
-                    users=", ".join(users.mapped("login")),
-                )
-            )
-        companies = env["res.company"].search([("partner_id", "in", partners.ids)])
-        if companies:
-            raise UserError(
-                _(
-                    "%(partners)s cannot be anonymised: they are the partner of the company %(companies)s.",
-                    partners=", ".join(companies.partner_id.mapped("display_name")),
-                    companies=", ".join(companies.mapped("name")),
-                )
-            )
-        allowed = set(self.env.companies.ids)
-        history = partners._ledger_history_companies()
-        strangers = customers.filtered(lambda customer: not history.get(customer.id, set()) & allowed)
-        if strangers:
-            raise UserError(
-                _(
-                    "%(customers)s cannot be anonymised here: they have no customer ledger history in "
-                    "your companies. Anonymisation is for customers of the ledger.",
-                    customers=", ".join(strangers.mapped("display_name")),
-                )
-            )
-        shared = partners.filtered(
-            lambda partner: (
-                history.get(partner.id, set()) - allowed
-                or (partner.company_id and partner.company_id.id not in allowed)
-            )
-        )
-        if shared:
-            raise UserError(
-                _(
-                    "%(customers)s cannot be anonymised: they are also used by a company you are not "
-                    "working in. Ask a manager of every company that uses them.",
-                    customers=", ".join(shared.commercial_partner_id.mapped("display_name")),
-                )
-            )
-
-    @api.model
-    def _ledger_normalized_emails(self, emails):
-        return sorted({address for email in emails for address in email_normalize_all(email)})
-
-    @api.model
-    def _ledger_scrub_mail(self, partners, pseudonyms, identifiers, emails):
-        """Delete what the mail machinery holds on the partners themselves and
-        replace their identity where other documents' chatter copies it."""
-        Message = self.env["mail.message"].sudo()
-        on_partners = [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
-        own_messages = Message.search([("model", "=", "res.partner"), ("res_id", "in", partners.ids)])
-        own_messages |= Message.search(
-            [("model", "=", "res.partner.bank"), ("res_id", "in", partners.bank_ids.ids)]
-        )
-        own_messages.unlink()
-        self.env["ir.attachment"].sudo().search(on_partners).unlink()
-        self.env["mail.activity"].sudo().search(on_partners).unlink()
-        self.env["mail.followers"].sudo().search(
-            ["|", "&", *on_partners, ("partner_id", "in", partners.ids)]
-        ).unlink()
-        outgoing = [("recipient_ids", "in", partners.ids)]
-        for email in emails:
-            outgoing = ["|", *outgoing, ("email_to", "ilike", email)]
-        self.env["mail.mail"].sudo().search(outgoing).unlink()
-        # The blacklist would be the last record of the address; with no contact
-        # left holding it, nothing here can mail it.
-        addresses = self._ledger_normalized_emails(emails)
-        if addresses:
-            self.env["mail.blacklist"].sudo().with_context(active_test=False).search(
-                [("email", "in", addresses)]
-            ).unlink()
-
-        # many2one trackings keep the partner's name next to its id
-        Tracking = self.env["mail.tracking.value"].sudo()
-        trackings = Tracking.search(
-            [
-                ("field_id.relation", "=", "res.partner"),
-                "|",
-                ("old_value_integer", "in", partners.ids),
-                ("new_value_integer", "in", partners.ids),
-            ]
-        )
-        for tracking in trackings:
-            vals = {}
-            if tracking.old_value_integer in pseudonyms:
-                vals["old_value_char"] = pseudonyms[tracking.old_value_integer]
-            if tracking.new_value_integer in pseudonyms:
-                vals["new_value_char"] = pseudonyms[tracking.new_value_integer]
-            tracking.write(vals)
-
-        # longest first, so that a name containing another is replaced whole
-        replacements = sorted(
-            (
-                (value, pseudonyms[partner_id])
-                for partner_id, values in identifiers.items()
-                for value in values
-            ),
-            key=lambda pair: -len(pair[0]),
-        )
-        messages = Message.search(
-            ["|", ("author_id", "in", partners.ids), ("partner_ids", "in", partners.ids)]
-        )
-        for message in messages:
-            body, subject = str(message.body or ""), message.subject or ""
-            for old, new in replacements:
-                body = body.replace(escape(old), escape(new))
-                subject = subject.replace(old, new)
-            vals = {}
-            if body != str(message.body or ""):
-                vals["body"] = Markup(body)
-            if subject != (message.subject or ""):
-                vals["subject"] = subject
-            if message.author_id in partners:
-                vals.update(email_from=False, reply_to=False)
-            if vals:
-                message.write(vals)
+        """Anonymise the customers: personal data replaced by a pseudonym, the
+        ledger kept (see pos.customer.ledger.anonymization)."""
+        return self.env["pos.customer.ledger.anonymization"]._anonymize(self)
 
     @ledger_right("view")
     def ledger_pos_card(self, config_id=None):
-        """What the till shows of the customer, fetched when the cashier opens
-        their ledger card: balance due, segment, churn risk and expected next
-        visit, last visits, favourite products sold at that point of sale, and
-        staff notes. A handful of indexed queries, all in the company of the
-        point of sale."""
+        """The customer's ledger card at the till (see pos.customer.ledger.pos.card)."""
         self.ensure_one()
-        company = self.env["pos.config"].browse(config_id).company_id if config_id else self.env.company
-        # one company only: the balance and the favourites are per company
-        partner = self.with_context(allowed_company_ids=company.ids)
-        commercial = partner.commercial_partner_id
-        currency = commercial.ledger_currency_id
-        notes = [
-            note for note in dict.fromkeys((partner | commercial).mapped("ledger_preference_note")) if note
-        ]
-        segment = commercial.rfm_segment
-        segments = dict(self._fields["rfm_segment"]._description_selection(self.env))
-        return {
-            "partner_id": commercial.id,
-            "name": commercial.display_name,
-            "balance": commercial.ledger_balance,
-            "currency": {
-                "id": currency.id,
-                "symbol": currency.symbol,
-                "position": currency.position,
-                "decimal_places": currency.decimal_places,
-            },
-            "segment": segment and {"code": segment, "label": segments[segment]},
-            "churn_risk": commercial.ledger_churn_risk,
-            "next_visit_date": fields.Date.to_string(commercial.ledger_next_visit_date),
-            "last_visits": commercial._ledger_pos_card_visits(),
-            "favourites": commercial._ledger_pos_card_favourites(config_id),
-            "notes": "\n".join(notes),
-            "tags": [
-                {"id": tag.id, "name": tag.name, "color": tag.color}
-                for tag in (partner | commercial).ledger_preference_tag_ids
-            ],
-        }
-
-    def _ledger_pos_card_visits(self):
-        """The customer's last POS orders, from the partner/company/date index."""
-        entries = self.env["pos.customer.ledger.entry"].search_fetch(
-            [
-                ("partner_id", "=", self.id),
-                ("company_id", "=", self.env.company.id),
-                ("pos_order_id", "!=", False),
-            ],
-            ["date", "kind", "amount_total"],
-            order="date desc, id desc",
-            limit=POS_CARD_LIMIT,
-        )
-        kinds = dict(entries._fields["kind"]._description_selection(self.env))
-        return [
-            {
-                "date": fields.Datetime.to_string(entry.date),
-                "kind": entry.kind,
-                "kind_label": kinds[entry.kind],
-                "amount": entry.amount_total,
-            }
-            for entry in entries
-        ]
-
-    def _ledger_pos_card_favourites(self, config_id):
-        """The customer's most bought products that the point of sale sells;
-        the till shows them from its own product data."""
-        domain = [
-            ("partner_id", "=", self.id),
-            ("company_id", "=", self.env.company.id),
-            ("product_id.sale_ok", "=", True),
-            ("product_id.available_in_pos", "=", True),
-        ]
-        config = self.env["pos.config"].browse(config_id)
-        if config.limit_categories and config.iface_available_categ_ids:
-            domain.append(("product_id.pos_categ_ids", "in", config.iface_available_categ_ids.ids))
-        preferences = self.env["pos.customer.preference"].search_fetch(
-            domain, ["product_id", "qty", "rank", "last_date"], order="rank, id", limit=POS_CARD_LIMIT
-        )
-        return [
-            {
-                "product_id": preference.product_id.id,
-                "qty": preference.qty,
-                "rank": preference.rank,
-                "last_date": fields.Datetime.to_string(preference.last_date),
-            }
-            for preference in preferences
-        ]
+        return self.env["pos.customer.ledger.pos.card"]._card(self, config_id)

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
+from odoo.addons.pos_customer_ledger.tools.dates import company_today, day_start, local_noon
 
 from .common import CASHIER_GROUPS, LedgerTestCommon
 
@@ -174,6 +175,37 @@ class TestCustomerProfile(LedgerTestCommon):
         self.env["res.partner"].ledger_recompute_profiles(customers[:1].ids)
         self.assertEqual(customers[0].rfm_recency_score, 5)
         self.assertFalse(customers[1].rfm_segment)
+
+    def test_days_are_the_company_days_whoever_asks(self):
+        """Visits, churn risk, the RFM window and the day of a segment move
+        count in the company's days, not in the user's: here the company's
+        day is always one or two days after the user's."""
+        self.company.partner_id.tz = "Pacific/Kiritimati"  # UTC+14
+        self.company.ledger_churn_factor = 1.0
+        self.env.flush_all()
+        today = company_today(self.company)
+        customer = self._customers(1)
+        for days_ago in (5, 3):
+            data = self.create_ui_order_data([(self.product, 1)], customer=customer)
+            data["date_order"] = fields.Datetime.to_string(
+                local_noon(self.company, today - timedelta(days=days_ago))
+            )
+            self.env["pos.order"].sync_from_ui([data])
+        Partner = self.env["res.partner"].with_context(tz="Pacific/Pago_Pago")  # UTC-11
+        Partner.ledger_recompute_profiles(customer.ids)
+        self.env.invalidate_all()
+        customer = Partner.browse(customer.id)
+        self.assertEqual(customer.ledger_visit_count, 2)
+        self.assertEqual(customer.ledger_next_visit_date, today - timedelta(days=1))
+        # three days since the last visit, against a usual two
+        self.assertTrue(customer.ledger_churn_risk)
+        self.assertIn(customer, Partner.search([("ledger_churn_risk", "=", True)]))
+        self.assertEqual(customer.ledger_segment_history_ids.date, today)
+        # the window's days end with the company's today, which they include
+        self.company.ledger_rfm_window_days = 3
+        self.assertEqual(
+            self.company._ledger_rfm_window_start(), day_start(self.company, today - timedelta(days=2))
+        )
 
     def test_only_ledger_staff_see_segments_and_habits(self):
         self.sync_at(self.customer, 1)

@@ -104,7 +104,7 @@ class TestProfileRebuildInParallel(TransactionCase):
         pref_id, stat_id = self._corrupt()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            self.assertTrue(env["res.partner"]._ledger_rebuild_can_run_in_parallel())
+            self.assertTrue(env["pos.customer.ledger.profile"]._can_run_in_parallel())
             self.assertTrue(env["res.partner"].ledger_recompute_profiles())
             # this transaction is still open, yet both repairs and the scores are committed
             self.assertEqual(self._corrupted(pref_id, stat_id), (False, False))
@@ -124,7 +124,7 @@ class TestProfileRebuildInParallel(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["res.partner"].create({"name": "Unsaved"})
-            self.assertFalse(env["res.partner"]._ledger_rebuild_can_run_in_parallel())
+            self.assertFalse(env["pos.customer.ledger.profile"]._can_run_in_parallel())
             cr.rollback()
 
     def test_a_failing_part_is_raised_and_the_other_stays_committed(self):

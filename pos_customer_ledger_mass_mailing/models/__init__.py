@@ -1,1 +1,1 @@
-from . import res_partner
+from . import pos_customer_ledger_anonymization

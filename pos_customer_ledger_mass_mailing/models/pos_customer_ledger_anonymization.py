@@ -1,17 +1,17 @@
 from odoo import api, models
 
 
-class ResPartner(models.Model):
-    _inherit = "res.partner"
+class PosCustomerLedgerAnonymization(models.AbstractModel):
+    _inherit = "pos.customer.ledger.anonymization"
 
     @api.model
-    def _ledger_scrub_mail(self, partners, pseudonyms, identifiers, emails):
+    def _scrub_mail(self, partners, pseudonyms, identifiers, emails):
         """Anonymisation also reaches Email Marketing: the mailing contacts with
         the person's address go, with their list subscriptions and chatter. The
         mailings' traces stay, as counts in the mailings' statistics, without
         the address, the bounce text quoting it, or the IP of the person's clicks."""
-        super()._ledger_scrub_mail(partners, pseudonyms, identifiers, emails)
-        addresses = self._ledger_normalized_emails(emails)
+        result = super()._scrub_mail(partners, pseudonyms, identifiers, emails)
+        addresses = self._normalized_emails(emails)
         Contact = self.env["mailing.contact"].sudo().with_context(active_test=False)
         contacts = Contact.search([("email_normalized", "in", addresses)]) if addresses else Contact
         traces = (
@@ -33,3 +33,4 @@ class ResPartner(models.Model):
         traces.links_click_ids.write({"ip": False})
         traces.write({"email": False, "failure_reason": False})
         contacts.unlink()
+        return result
