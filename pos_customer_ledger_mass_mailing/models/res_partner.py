@@ -10,7 +10,7 @@ class ResPartner(models.Model):
         the person's address go, with their list subscriptions and chatter. The
         mailings' traces stay, as counts in the mailings' statistics, without
         the address, the bounce text quoting it, or the IP of the person's clicks."""
-        super()._ledger_scrub_mail(partners, pseudonyms, identifiers, emails)
+        result = super()._ledger_scrub_mail(partners, pseudonyms, identifiers, emails)
         addresses = self._ledger_normalized_emails(emails)
         Contact = self.env["mailing.contact"].sudo().with_context(active_test=False)
         contacts = Contact.search([("email_normalized", "in", addresses)]) if addresses else Contact
@@ -33,3 +33,4 @@ class ResPartner(models.Model):
         traces.links_click_ids.write({"ip": False})
         traces.write({"email": False, "failure_reason": False})
         contacts.unlink()
+        return result
