@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Setup, run and test machinery for pos_customer_ledger. See README.md.
 #   ./dev.sh run     set up, create the demo database once, serve on :8069
-#   ./dev.sh test    set up, recreate the test database, run the test suite
+#   ./dev.sh test    set up, lint, recreate the test database, run the test suite
+#   ./dev.sh lint    set up, run the static checks only (ruff, pylint-odoo, OCA's XML/PO checks)
 #   ./dev.sh bench [SCRIPT [ARGS]]   set up, run one or all benchmark scripts in bench/
 #   ./dev.sh i18n [DB]   refresh the .pot and merge it into zh_CN.po
 set -euo pipefail
@@ -227,8 +228,43 @@ run_tests() {
     "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-http --odoo-database="$db" --odoo-config="$CONF" "$@"
 }
 
+ADDONS=("$MODULE" "${BRIDGES[@]}")
+
+# The static checks of .pre-commit-config.yaml that gate the run: ruff, pylint-odoo
+# with OCA's mandatory configuration, OCA's manifest/XML and PO checks, and every
+# test module registered in its tests/__init__.py (else Odoo's runner skips it).
+run_lint() {
+    cd "$ROOT"
+    local status=0 addon
+    say "Lint: ruff"
+    "$VENV/bin/ruff" check . || status=1
+    "$VENV/bin/ruff" format --check . || status=1
+    say "Lint: pylint-odoo (.pylintrc-mandatory)"
+    # migration scripts sit outside the addons' packages: name them
+    local migrations=()
+    mapfile -t migrations < <(find "${ADDONS[@]}" -path '*/migrations/*' -name '*.py' | sort)
+    "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory --output-format=text "${ADDONS[@]}" "${migrations[@]}" \
+        || status=1
+    say "Lint: OCA module and PO checks"
+    "$VENV/bin/oca-checks-odoo-module" "${ADDONS[@]}" || status=1
+    for addon in "${ADDONS[@]}"; do
+        [ -d "$addon/i18n" ] || continue
+        "$VENV/bin/oca-checks-po" --disable=po-pretty-format "$addon"/i18n/*.po* || status=1
+    done
+    say "Lint: test modules registered"
+    "$VENV/bin/python" "$MODULE/tests/registration.py" "${ADDONS[@]/%//tests}" || status=1
+    [ "$status" = 0 ] || die "lint found problems (see above)"
+}
+
+cmd_lint() {
+    ensure_odoo
+    ensure_venv
+    run_lint
+}
+
 cmd_test() {
     setup
+    run_lint
     recreate_db "$TEST_DB" "$MODULE" "${BRIDGES[@]}"
     check_upgrade_uninstall
     cd "$ROOT"
@@ -289,7 +325,8 @@ case "${1:-}" in
     setup) setup; echo "config: $CONF" ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
+    lint) shift; cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
     i18n) shift; cmd_i18n "$@" ;;
-    *) echo "usage: $0 setup|run|test|bench|i18n" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|lint|bench|i18n" >&2; exit 2 ;;
 esac

@@ -29,3 +29,5 @@ from . import test_sync_queries
 from . import test_promotion
 from . import test_profile_rebuild_parallel
 from . import test_report_xlsx_http
+from . import test_registration
+from . import test_menus

@@ -1,8 +1,8 @@
 from datetime import timedelta
 from unittest import SkipTest
 
-import odoo.http
 from odoo import Command, fields
+from odoo.modules import get_manifest, get_modules
 from odoo.tests import new_test_user
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
@@ -106,10 +106,11 @@ class LedgerTourCommon(TestPointOfSaleHttpCommon):
             raise SkipTest(
                 "Browser tours need Odoo's HTTP server: run pytest with --odoo-http (./dev.sh test does)"
             )
-        # Read the addons' manifests now: the browser's first parallel requests
-        # would each parse them, and CPython 3.11 < 3.11.8 can fail parsing in
-        # concurrent threads ("AST constructor recursion depth mismatch").
-        odoo.http.root.statics  # noqa: B018
+        # Read the addons' manifests now (they are cached): the browser's first
+        # parallel requests would each parse them, and CPython 3.11 < 3.11.8 can
+        # fail parsing in concurrent threads ("AST constructor recursion depth mismatch").
+        for module in get_modules():
+            get_manifest(module)
         super().setUpClass()
         cls.customer_account = cls.env["pos.payment.method"].create(
             {"name": "Customer Account", "split_transactions": True}

@@ -25,7 +25,6 @@ class LedgerVerifyWizard(models.TransientModel):
     message = fields.Char(string="Result", readonly=True)
     verified_date = fields.Datetime(readonly=True)
     anchor_file = fields.Binary(
-        string="Anchor File",
         attachment=False,
         help="A file of closing anchors exported earlier: the chain is also checked against it.",
     )
