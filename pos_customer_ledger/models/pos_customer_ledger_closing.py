@@ -122,12 +122,14 @@ class PosCustomerLedgerClosing(models.Model):
         for vals in vals_list:
             self._check_editable(vals, EDITABLE_AT_CREATION)
         # a default_state or default_last_hash leaked into the context freezes nothing
+        # with_context(**kwargs) would only add to the context: these keys must go
         context = {
             key: value
             for key, value in self.env.context.items()
             if not (key.startswith("default_") and key[len("default_") :] not in EDITABLE_AT_CREATION)
         }
-        return super(PosCustomerLedgerClosing, self.with_context(context)).create(vals_list)
+        closings = self.with_context(context)  # pylint: disable=context-overridden
+        return super(PosCustomerLedgerClosing, closings).create(vals_list)
 
     def write(self, vals):
         self.check_access("write")

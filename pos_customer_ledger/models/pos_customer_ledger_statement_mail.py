@@ -7,13 +7,14 @@ from ..tools.dates import company_today
 STATEMENT_MAIL_BATCH = 200
 
 
-class ResPartner(models.Model):
+class PosCustomerLedgerStatementMail(models.AbstractModel):
     """The monthly (or weekly) email of their outstanding statement to customers."""
 
-    _inherit = "res.partner"
+    _name = "pos.customer.ledger.statement.mail"
+    _description = "Customer Ledger Statement Emails"
 
     @api.model
-    def _cron_send_ledger_statements(self, batch_size=STATEMENT_MAIL_BATCH):
+    def _send_due_statements(self, batch_size=STATEMENT_MAIL_BATCH):
         """Email their outstanding statement to the customers who owe at least
         their company's minimum, once per the company's frequency. Opt-in per
         company; a batch per run, the scheduled action continues with the rest."""

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..tools.access import RIGHTS, ledger_right
 from ..tools.dates import company_today
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
+from .pos_customer_ledger_statement_mail import STATEMENT_MAIL_BATCH
 from .pos_customer_segment_history import RFM_SEGMENTS
 
 # the ledger's fields on a contact: for those who may see the ledger
@@ -348,6 +349,11 @@ class ResPartner(models.Model):
         return self.env["report.pos_customer_ledger.segment_xlsx"]._render_partners(
             self.commercial_partner_id
         )
+
+    @api.model
+    def _cron_send_ledger_statements(self, batch_size=STATEMENT_MAIL_BATCH):
+        """The scheduled action's entry point (existing databases' action calls it)."""
+        return self.env["pos.customer.ledger.statement.mail"]._send_due_statements(batch_size)
 
     @api.model
     @ledger_right("manage")

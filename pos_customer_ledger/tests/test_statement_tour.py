@@ -1,6 +1,6 @@
 from unittest import SkipTest
 
-import odoo.http
+from odoo.modules import get_manifest, get_modules
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
@@ -17,7 +17,8 @@ class TestStatementPrintPdf(HttpCase):
         if not cls.http_port():
             raise SkipTest("Browser tours need Odoo's HTTP server: run pytest with --odoo-http")
         # the addons' manifests, read before the browser's parallel requests do
-        odoo.http.root.statics  # noqa: B018
+        for module in get_modules():
+            get_manifest(module)
         super().setUpClass()
         cls.auditor = new_test_user(
             cls.env,

@@ -19,6 +19,4 @@ class LedgerPromotionWizardMetric(models.TransientModel):
     has_uplift = fields.Boolean(
         readonly=True, help="False when the comparison period has nothing to compare with."
     )
-    per_day = fields.Boolean(
-        string="Per Day", readonly=True, help="Compared per day, as the periods may differ in length."
-    )
+    per_day = fields.Boolean(readonly=True, help="Compared per day, as the periods may differ in length.")
