@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..tools.access import ledger_right
+from ..tools.dates import company_today
 from ..tools.validation import check_amount, check_day
 
 
@@ -23,7 +24,7 @@ class LedgerAdjustmentWizard(models.TransientModel):
         required=True,
         help="Change in what the customer owes: positive raises their dues, negative lowers them.",
     )
-    date = fields.Date(required=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, default=lambda self: company_today(self.env.company))
     reason = fields.Text(required=True)
 
     # The ORM would fail on text in the amount and drop text after the date:

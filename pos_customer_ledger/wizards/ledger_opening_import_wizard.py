@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from ..tools.access import ledger_right
+from ..tools.dates import company_today
 
 
 class LedgerOpeningImportWizard(models.TransientModel):
@@ -13,7 +14,7 @@ class LedgerOpeningImportWizard(models.TransientModel):
     date = fields.Date(
         string="Default Date",
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: company_today(self.env.company),
         help="Date of the rows that have no date.",
     )
     reason = fields.Char(
