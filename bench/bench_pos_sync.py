@@ -149,7 +149,7 @@ def main():
         PosCustomerPreference,
     )
 
-    preferences = Stopwatch(PosCustomerPreference, "_apply_entries")
+    preferences = Stopwatch(PosCustomerPreference, "_apply_postings")
     per_round = args.orders // args.rounds
     totals = dict.fromkeys(tills, 0.0)
     round_ratios = []

@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize_all
 
 from ..tools.access import RIGHTS, ledger_right
+from ..tools.planner import PROFILE_REBUILD, planner_settings
 from ..tools.xlsx import new_workbook, write_text
 from .pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from .pos_customer_segment_history import RFM_SEGMENTS
@@ -21,8 +22,6 @@ _logger = logging.getLogger(__name__)
 
 # the ledger's fields on a contact: for those who may see the ledger
 LEDGER_GROUP = RIGHTS["view"]
-# whole-ledger aggregates: hash joins and sorts in memory, no JIT
-REBUILD_PLANNER_SETTINGS = {"jit": "off", "enable_nestloop": "off", "work_mem": "256MB"}
 # the profile rebuild's parts, which write different tables: res.partner methods taking partner_ids
 REBUILD_PARTS = ("_ledger_rebuild_preferences", "_ledger_rebuild_habits_and_rfm")
 OPERATORS = {
@@ -533,7 +532,7 @@ class ResPartner(models.Model):
         _logger.info("Customer profile rebuild: in the calling transaction")
         # postings update the same rows: hold them off until this commits
         self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
-        with self.env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+        with planner_settings(self.env.cr, **PROFILE_REBUILD):
             for part in REBUILD_PARTS:
                 getattr(self, part)(partner_ids)
         return True
@@ -577,7 +576,7 @@ class ResPartner(models.Model):
                     cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     env = self.env(cr=cr)
                     env["pos.customer.ledger.chain"].sudo()._lock_heads(shared=True)
-                    with env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+                    with planner_settings(cr, **PROFILE_REBUILD):
                         getattr(env[self._name], part)(None)
             except Exception as error:  # raised again below, in the caller's thread
                 _logger.exception("Customer profile rebuild: %s failed", part)

@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.access import ledger_right
+from ..tools.dates import local_noon
+from ..tools.planner import LARGE_REPORTS, planner_settings
 from ..tools.xlsx import new_workbook, write_text
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
@@ -58,7 +60,7 @@ class PosCustomerLedgerAging(models.TransientModel):
             "oldest_due_date",
         )
         column_sql = SQL(", ").join(SQL.identifier(column) for column in columns)
-        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
             self.env.execute_query(
                 SQL(
                     """
@@ -85,8 +87,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         the newest dues that add up to the balance. The balance at ``date`` is
         the customer's running total less what was posted since.
         """
-        Entry = self.env["pos.customer.ledger.entry"]
-        until = Entry._local_noon(date) + timedelta(hours=12)
+        until = local_noon(self.env.company, date) + timedelta(hours=12)
         tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         companies = self.env.companies.ids
 
@@ -179,7 +180,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         ``credit`` (paid beyond the dues), never both."""
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         self.env.flush_all()
-        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
             rows = self.env.execute_query_dict(
                 SQL(
                     "SELECT * FROM (%s) aging ORDER BY balance DESC, credit DESC, partner_id",

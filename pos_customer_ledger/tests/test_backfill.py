@@ -131,7 +131,9 @@ class TestLedgerBackfill(LedgerTestCommon):
         expected = self._ledger()
         self.env.cr.execute("ROLLBACK TO SAVEPOINT one_chunk")
         self.env.invalidate_all()
-        with patch("odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry.BACKFILL_CHUNK", 2):
+        with patch(
+            "odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry_backfill.BACKFILL_CHUNK", 2
+        ):
             self.assertEqual(self.Entry.backfill(), 6)
         self.assertEqual(self._ledger(), expected)
         self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
