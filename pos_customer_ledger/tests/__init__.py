@@ -27,3 +27,4 @@ from . import test_xlsx_text
 from . import test_sync_queries
 from . import test_promotion
 from . import test_profile_rebuild_parallel
+from . import test_planner
