@@ -55,9 +55,6 @@ MANUAL_KINDS = ("adjustment", "opening")
 BULK_KINDS = ("opening",)
 BULK_CHUNK = 20000
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-# orders posted in the current transaction (in cr.precommit.data, which a
-# commit, a rollback and a rollback to a savepoint clear)
-POSTED_ORDERS_KEY = "pos_customer_ledger.posted_order_ids"
 
 
 class PosCustomerLedgerEntry(models.Model):
@@ -442,13 +439,10 @@ class PosCustomerLedgerEntry(models.Model):
         and their preferences are written from those values, nothing is read
         back.
         """
-        posted = self.env.cr.precommit.data.setdefault(POSTED_ORDERS_KEY, set())
-        orders = orders.filtered(lambda order: order.id not in posted)
         if not orders:
             return self.browse()
         postings = orders._prepare_ledger_postings()
         rows = self._post_rows(postings)
-        posted.update(orders.ids)
         self.env["pos.customer.preference"].sudo()._apply_postings(
             [{**posting, "date": row["date"]} for posting, row in zip(postings, rows, strict=True)]
         )

@@ -1,4 +1,5 @@
 from collections import Counter
+from contextvars import ContextVar
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +14,9 @@ from ..tools.posting_rules import (
     posts_order,
 )
 from ..tools.validation import check_amount, date_error
+
+# the ids of the orders posted during the current _process_saved_order
+_posted_in_sync = ContextVar("pos_customer_ledger_posted_in_sync", default=None)
 
 
 class PosOrder(models.Model):
@@ -51,13 +55,18 @@ class PosOrder(models.Model):
         return res
 
     def _process_saved_order(self, draft):
-        if not draft:
-            self._ledger_check_settlement()
-        res = super()._process_saved_order(draft)
-        # The parent swallows errors raised in action_pos_order_paid; posting
-        # again here is a no-op when that worked and raises when it did not.
-        if not draft:
-            self._ledger_post()
+        if draft:
+            return super()._process_saved_order(draft)
+        self._ledger_check_settlement()
+        posted = set()
+        token = _posted_in_sync.set(posted)
+        try:
+            res = super()._process_saved_order(draft)
+        finally:
+            _posted_in_sync.reset(token)
+        # The parent swallows errors raised in action_pos_order_paid: posting
+        # again what that did not post raises them.
+        self.filtered(lambda order: order.id not in posted)._ledger_post()
         return res
 
     def _ledger_check_settlement(self):
@@ -115,7 +124,11 @@ class PosOrder(models.Model):
 
     def _ledger_post(self):
         orders = self.filtered(posts_order)
-        return self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
+        entries = self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
+        posted = _posted_in_sync.get()
+        if posted is not None:
+            posted.update(orders.ids)
+        return entries
 
     def _ledger_link_invoices(self):
         entries = (

@@ -154,7 +154,9 @@ class TestLedgerBackfill(LedgerTestCommon):
                 "done": 0,
             }
         )
-        with patch("odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry.BACKFILL_CRON_BATCH", 4):
+        with patch(
+            "odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry_backfill.BACKFILL_CRON_BATCH", 4
+        ):
             self.Entry.with_context(ir_cron_progress_id=progress.id)._cron_backfill()
         self.assertEqual((progress.done, progress.remaining), (4, 2))
         self.assertEqual(self.Entry._backfill_pending_count(), 2)
