@@ -95,6 +95,11 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     args = parse_args(parser)
     copy_backfill(args, args.db.profiles)
+    from odoo.addons.pos_customer_ledger.tools.planner import (  # noqa: PLC0415 - needs the addons path
+        PROFILE_REBUILD,
+        planner_settings,
+    )
+
     began = time.perf_counter()
     psql(args.db.profiles, RESHAPE_SQL, check=True)
     psql(args.db.profiles, "VACUUM ANALYZE", check=True)
@@ -122,9 +127,7 @@ def main():
             cr.commit()
             rebuild.append(time.perf_counter() - began)
             began = time.perf_counter()
-            with env["pos.customer.ledger.entry"]._planner_settings(
-                jit="off", enable_nestloop="off", work_mem="256MB"
-            ):
+            with planner_settings(cr, **PROFILE_REBUILD):
                 env.execute_query(BARE_SQL)
             bare.append(time.perf_counter() - began)
             print(f"run {_run + 1}: rebuild {rebuild[-1]:.2f} s, bare aggregates {bare[-1]:.2f} s")

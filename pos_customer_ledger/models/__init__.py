@@ -5,6 +5,10 @@ from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing
 from . import pos_customer_ledger_download_mixin
 from . import pos_customer_ledger_entry
+from . import pos_customer_ledger_entry_accounting
+from . import pos_customer_ledger_entry_backfill
+from . import pos_customer_ledger_entry_manual
+from . import pos_customer_ledger_entry_verify
 from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_ledger_statement_mail

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.posting_rules import is_pay_later
+
 
 class PosConfig(models.Model):
     _inherit = "pos.config"
@@ -22,7 +24,7 @@ class PosConfig(models.Model):
         self = self.with_user(self.env.ref("base.user_admin"))
         config = config.with_env(self.env)
         cash = config.payment_method_ids.filtered("is_cash_count")[:1]
-        pay_later = config.payment_method_ids.filtered(lambda method: method.type == "pay_later")[:1]
+        pay_later = config.payment_method_ids.filtered(is_pay_later)[:1]
         if not pay_later:
             pay_later = self.env["pos.payment.method"].create(
                 {"name": self.env._("Customer Account"), "split_transactions": True}

@@ -1,5 +1,18 @@
+from datetime import datetime
+from typing import NamedTuple
+
 from odoo import fields, models
 from odoo.tools import SQL
+
+
+class ChainHead(NamedTuple):
+    """A company's locked chain head, as _lock_head reads it."""
+
+    last_sequence: int
+    last_hash: str
+    partner_balance: float  # the customer's balance in the company; 0.0 without a customer
+    closed_until: datetime | None  # end of the last closed period
+    tz: str  # the company's time zone, in which a visit's day and hour are counted
 
 
 class PosCustomerLedgerChain(models.Model):
@@ -30,8 +43,8 @@ class PosCustomerLedgerChain(models.Model):
     ]
 
     def _lock_head(self, company_id, partner_id):
-        """Lock the company's chain; return (last sequence, last hash, customer
-        balance, end of the last closed period, the company's time zone).
+        """Lock the company's chain and return its head (ChainHead), with the
+        balance of customer ``partner_id`` (None: no customer).
 
         The lock lasts until the transaction ends. A transaction whose snapshot
         predates a concurrent commit on the row fails with a serialization
@@ -64,7 +77,7 @@ class PosCustomerLedgerChain(models.Model):
                 )
             )
             rows = self.env.execute_query(query)
-        return rows[0]
+        return ChainHead(*rows[0])
 
     def _lock_heads(self, company_ids=None, shared=False):
         """Hold off postings (of ``company_ids`` or all companies) until the

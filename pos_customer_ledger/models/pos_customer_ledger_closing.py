@@ -185,9 +185,8 @@ class PosCustomerLedgerClosing(models.Model):
             if closing.date_to >= dates.company_today(closing.company_id):
                 raise UserError(self.env._("%(month)s is not over yet.", month=closing.name))
             # the lock keeps postings out while the figures are taken
-            last_sequence, last_hash, _balance, closed_until, _tz = Chain._lock_head(
-                closing.company_id.id, None
-            )
+            head = Chain._lock_head(closing.company_id.id, None)
+            last_sequence, last_hash, closed_until = head.last_sequence, head.last_hash, head.closed_until
             if closed_until and closed_until > start:
                 raise UserError(
                     self.env._(

@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools.access import check_ledger_right, ledger_right
+from ..tools.dates import local_noon
 from ..tools.validation import amount_error, date_error
 
 _logger = logging.getLogger(__name__)
@@ -438,8 +439,8 @@ class PosCustomerLedgerImport(models.Model):
                 )
                 continue
             if entry_date not in noons:
-                # noon in the user's time zone keeps the entry on its day
-                noons[entry_date] = Entry._local_noon(entry_date)
+                # noon in the company's time zone keeps the entry on its day
+                noons[entry_date] = local_noon(company, entry_date)
             vals_list.append(
                 {
                     "company_id": company.id,

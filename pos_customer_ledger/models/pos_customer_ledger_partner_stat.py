@@ -1,5 +1,3 @@
-from collections import Counter
-
 import pytz
 from psycopg2.extras import Json
 
@@ -76,8 +74,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
 
     @api.model
     def _apply_entry_sql(self, vals, tz):
-        """SQL CTE body adding one entry to its customer's totals and, for a
-        sale, to their visit profile.
+        """SQL CTE body adding one entry, given by its posting's values
+        (``vals``, with the payment_method_counts of a sale), to its customer's
+        totals and, for a sale, to their visit profile in time zone ``tz``.
 
         Runs in the posting statement after the ``chain`` CTE, and only if the
         chain moved. A sale dated before the customer's last visit (a till that
@@ -99,9 +98,8 @@ class PosCustomerLedgerPartnerStat(models.Model):
             local = pytz.utc.localize(fields.Datetime.to_datetime(vals["date"])).astimezone(pytz.timezone(tz))
             day = local.date()
             hours[local.hour] = weekdays[local.weekday()] = 1
-            # the till just created the payments: they are in the cache
-            payments = self.env["pos.order"].browse(vals.get("pos_order_id")).payment_ids
-            methods = Counter(str(payment.payment_method_id.id) for payment in payments)
+            # counted once by the order (pos.order._prepare_ledger_postings)
+            methods = vals.get("payment_method_counts") or {}
             totals = SQL(
                 """%(totals)s,
                 visit_count = COALESCE(stat.visit_count, 0)

@@ -7,11 +7,10 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools.dates import company_today, company_tz_name
+from ..tools.planner import PROFILE_REBUILD, planner_settings
 
 _logger = logging.getLogger(__name__)
 
-# whole-ledger aggregates: hash joins and sorts in memory, no JIT
-REBUILD_PLANNER_SETTINGS = {"jit": "off", "enable_nestloop": "off", "work_mem": "256MB"}
 # the rebuild's parts, which write different tables: methods of this model taking partner_ids
 REBUILD_PARTS = ("_rebuild_preferences", "_rebuild_habits_and_rfm")
 RFM_FIELDS = ["rfm_segment", "rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"]
@@ -69,7 +68,7 @@ class PosCustomerLedgerProfile(models.AbstractModel):
         _logger.info("Customer profile rebuild: in the calling transaction")
         # postings update the same rows: hold them off until this commits
         self.env["pos.customer.ledger.chain"].sudo()._lock_heads()
-        with self.env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+        with planner_settings(self.env.cr, **PROFILE_REBUILD):
             for part in REBUILD_PARTS:
                 getattr(self, part)(partner_ids)
 
@@ -112,7 +111,7 @@ class PosCustomerLedgerProfile(models.AbstractModel):
                     cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                     env = self.env(cr=cr)
                     env["pos.customer.ledger.chain"].sudo()._lock_heads(shared=True)
-                    with env["pos.customer.ledger.entry"]._planner_settings(**REBUILD_PLANNER_SETTINGS):
+                    with planner_settings(cr, **PROFILE_REBUILD):
                         getattr(env[self._name], part)(None)
             except Exception as error:  # raised again below, in the caller's thread
                 _logger.exception("Customer profile rebuild: %s failed", part)

@@ -99,61 +99,44 @@ class PosCustomerPreference(models.Model):
         )
 
     @api.model
-    def _apply_entries(self, entries):
+    def _apply_postings(self, postings):
         """Add the lines of newly posted orders to their customers' preferences
         and re-rank them: this runs in every till sync.
 
-        Two plain statements (read the lines and the customers' rows, upsert
-        what changed) with the merge and the ranking done here: PostgreSQL spent longer
-        planning one statement doing it all than running it, and Odoo's
-        connection pool discards cached plans between transactions. The
-        entries' customer, company and date come from the cache _post left, so
-        the read joins only the lines to their products. Safe because the
-        posting holds the company's chain lock until the transaction ends.
+        ``postings`` are the posted values of the orders' entries, with their
+        lines as (product, category, quantity, amount) read once by the order
+        (pos.order._prepare_ledger_postings). Two plain statements (read the
+        customers' rows, upsert what changed) with the merge and the ranking
+        done here: PostgreSQL spent longer planning one statement doing it all
+        than running it, and Odoo's connection pool discards cached plans
+        between transactions. Safe because the posting holds the company's
+        chain lock until the transaction ends.
         """
-        orders = {
-            entry.pos_order_id.id: (entry.partner_id.id, entry.company_id.id, entry.date)
-            for entry in entries
-            if entry.kind in PREFERENCE_KINDS and entry.pos_order_id
-        }
-        if not orders:
+        increments = defaultdict(lambda: [0.0, 0.0, None])
+        for posting in postings:
+            if posting["kind"] not in PREFERENCE_KINDS or not posting.get("pos_order_id"):
+                continue
+            partner, company, date = posting["partner_id"], posting["company_id"], posting["date"]
+            for product, categ, qty, amount in posting.get("lines") or ():
+                for key in ((partner, company, product, None), (partner, company, None, categ)):
+                    if key[2] or key[3]:
+                        increment = increments[key]
+                        increment[0] += qty
+                        increment[1] += amount
+                        increment[2] = max(increment[2] or date, date)
+        if not increments:
             return
-        self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
-        customers = sorted({(partner, company) for partner, company, _date in orders.values()})
-        # the orders' lines and their customers' current rows, in one round trip
+        customers = sorted({key[:2] for key in increments})
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT line.order_id, NULL::int, NULL::int, line.product_id, template.categ_id,
-                       line.qty, line.price_subtotal_incl, NULL::timestamp, NULL::int, NULL::int
-                  FROM pos_order_line line
-                  JOIN product_product product ON product.id = line.product_id
-                  JOIN product_template template ON template.id = product.product_tmpl_id
-                 WHERE line.order_id = ANY(%(orders)s)
-                UNION ALL
-                SELECT NULL, partner_id, company_id, product_id, categ_id, qty, amount, last_date,
-                       rank, amount_rank
+                SELECT partner_id, company_id, product_id, categ_id, qty, amount, rank, amount_rank
                   FROM pos_customer_preference
-                 WHERE (partner_id, company_id) IN (VALUES %(customers)s)
+                 WHERE (partner_id, company_id) IN (VALUES %s)
                 """,
-                orders=list(orders),
-                customers=SQL(", ").join(SQL("(%s, %s)", partner, company) for partner, company in customers),
+                SQL(", ").join(SQL("(%s, %s)", partner, company) for partner, company in customers),
             )
         )
-        increments = defaultdict(lambda: [0.0, 0.0, None])
-        for order, _partner, _company, product, categ, qty, amount, _date, _rank, _amount_rank in rows:
-            if not order:
-                continue
-            partner, company, date = orders[order]
-            for key in ((partner, company, product, None), (partner, company, None, categ)):
-                if key[2] or key[3]:
-                    increment = increments[key]
-                    increment[0] += qty
-                    increment[1] += amount
-                    increment[2] = max(increment[2] or date, date)
-        if not increments:
-            return
-        rows = [row[1:7] + row[8:] for row in rows if not row[0]]
         totals = {tuple(row[:4]): [row[4], row[5]] for row in rows}
         old_ranks = {tuple(row[:4]): (row[6], row[7]) for row in rows}
         for key, (qty, amount, _date) in increments.items():

@@ -1,11 +1,22 @@
+from collections import Counter
+from contextvars import ContextVar
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
+from ..tools.posting_rules import (
+    is_pay_later,
+    overpayment_error,
+    pays_beyond_dues,
+    pays_later_sql,
+    pos_order_kind,
+    posts_order,
+)
 from ..tools.validation import check_amount, date_error
-from .pos_customer_ledger_entry import overpayment_error, pos_order_kind
 
-LEDGER_STATES = ("paid", "done", "invoiced")
+# the ids of the orders posted during the current _process_saved_order
+_posted_in_sync = ContextVar("pos_customer_ledger_posted_in_sync", default=None)
 
 
 class PosOrder(models.Model):
@@ -44,13 +55,18 @@ class PosOrder(models.Model):
         return res
 
     def _process_saved_order(self, draft):
-        if not draft:
-            self._ledger_check_settlement()
-        res = super()._process_saved_order(draft)
-        # The parent swallows errors raised in action_pos_order_paid; posting
-        # again here is a no-op when that worked and raises when it did not.
-        if not draft:
-            self._ledger_post()
+        if draft:
+            return super()._process_saved_order(draft)
+        self._ledger_check_settlement()
+        posted = set()
+        token = _posted_in_sync.set(posted)
+        try:
+            res = super()._process_saved_order(draft)
+        finally:
+            _posted_in_sync.reset(token)
+        # The parent swallows errors raised in action_pos_order_paid: posting
+        # again what that did not post raises them.
+        self.filtered(lambda order: order.id not in posted)._ledger_post()
         return res
 
     def _ledger_check_settlement(self):
@@ -67,9 +83,7 @@ class PosOrder(models.Model):
         company = self.company_id
         if self.lines and not company.ledger_refuse_overpayment:
             return
-        customer_account = self.payment_ids.filtered(
-            lambda payment: payment.payment_method_id.type == "pay_later"
-        )
+        customer_account = self.payment_ids.filtered(lambda payment: is_pay_later(payment.payment_method_id))
         if not customer_account:
             return
         _ = self.env._
@@ -99,8 +113,8 @@ class PosOrder(models.Model):
             return
         partner = self.partner_id.commercial_partner_id
         # the lock held until commit: two tills cannot both take the same dues
-        owed = self.env["pos.customer.ledger.chain"].sudo()._lock_head(company.id, partner.id)[2]
-        if currency.compare_amounts(amount, owed) > 0:
+        owed = self.env["pos.customer.ledger.chain"].sudo()._lock_head(company.id, partner.id).partner_balance
+        if pays_beyond_dues(currency, amount, owed):
             raise UserError(overpayment_error(self.env, partner, owed, amount, currency))
 
     def _generate_pos_order_invoice(self):
@@ -109,8 +123,12 @@ class PosOrder(models.Model):
         return res
 
     def _ledger_post(self):
-        orders = self.filtered(lambda order: order.partner_id and order.state in LEDGER_STATES)
-        return self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
+        orders = self.filtered(posts_order)
+        entries = self.env["pos.customer.ledger.entry"].sudo()._post_pos_orders(orders)
+        posted = _posted_in_sync.get()
+        if posted is not None:
+            posted.update(orders.ids)
+        return entries
 
     def _ledger_link_invoices(self):
         entries = (
@@ -131,8 +149,51 @@ class PosOrder(models.Model):
             links = {"move_id": invoice.id, "receivable_line_id": receivable.id}
             entry.write({name: value for name, value in links.items() if value and not entry[name]})
 
-    def _prepare_ledger_entry_vals(self):
-        """Financial values of this order's entry, in company currency, signed."""
+    def _prepare_ledger_postings(self):
+        """Everything posting these orders needs, read once: per order that has
+        no entry yet, the values of its entry (in company currency, signed)
+        and, for the customer's habits and preferences, its payments per
+        method and its lines (POSTING_EXTRAS of the entry model).
+
+        One query for all orders instead of loading partners, payment journals
+        and products: this runs in every till sync.
+        """
+        self.flush_recordset(["partner_id"])
+        self.payment_ids.flush_recordset(["amount", "payment_method_id", "pos_order_id"])
+        self.partner_id.flush_recordset(["commercial_partner_id"])
+        self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT o.id, partner.commercial_partner_id, payments.amount_due, payments.method_ids,
+                       (SELECT json_agg(json_build_array(line.product_id, template.categ_id,
+                                                         line.qty, line.price_subtotal_incl))
+                          FROM pos_order_line line
+                          JOIN product_product product ON product.id = line.product_id
+                          JOIN product_template template ON template.id = product.product_tmpl_id
+                         WHERE line.order_id = o.id),
+                       EXISTS (SELECT 1 FROM pos_customer_ledger_entry entry WHERE entry.pos_order_id = o.id)
+                  FROM pos_order o
+                  JOIN res_partner partner ON partner.id = o.partner_id
+                  CROSS JOIN LATERAL (
+                      SELECT COALESCE(SUM(payment.amount) FILTER (WHERE %(pays_later)s), 0) AS amount_due,
+                             array_agg(payment.payment_method_id) AS method_ids
+                        FROM pos_payment payment
+                        JOIN pos_payment_method method ON method.id = payment.payment_method_id
+                        LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                       WHERE payment.pos_order_id = o.id
+                  ) payments
+                 WHERE o.id = ANY(%(orders)s)
+                """,
+                pays_later=pays_later_sql("journal"),
+                orders=self.ids,
+            )
+        )
+        read = {order_id: (values, posted) for order_id, *values, posted in rows}
+        return [order._ledger_posting(*read[order.id][0]) for order in self if not read[order.id][1]]
+
+    def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, lines):
+        """This order's posting from what _prepare_ledger_postings read."""
         self.ensure_one()
         company = self.company_id
         currency = company.currency_id
@@ -145,31 +206,6 @@ class PosOrder(models.Model):
                 currency,
             )
 
-        # One query instead of loading the partner and the payment journals: this
-        # runs in every till sync. Pay-later methods are those without a cash or
-        # bank journal, as in pos.payment.method._compute_type.
-        self.payment_ids.flush_recordset(["amount", "payment_method_id"])
-        self.partner_id.flush_recordset(["commercial_partner_id"])
-        self.env["pos.order.line"].flush_model(["order_id"])
-        [(commercial_partner_id, amount_due, has_lines)] = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner.commercial_partner_id,
-                       (SELECT COALESCE(SUM(payment.amount), 0)
-                          FROM pos_payment payment
-                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
-                          LEFT JOIN account_journal journal ON journal.id = method.journal_id
-                         WHERE payment.pos_order_id = %(order)s
-                           AND journal.type IS DISTINCT FROM 'cash'
-                           AND journal.type IS DISTINCT FROM 'bank'),
-                       EXISTS (SELECT 1 FROM pos_order_line line WHERE line.order_id = %(order)s)
-                  FROM res_partner partner
-                 WHERE partner.id = %(partner)s
-                """,
-                order=self.id,
-                partner=self.partner_id.id,
-            )
-        )
         refunded_order = self.refunded_order_id[:1]
         amount_total = to_company(self.amount_total)
         amount_tax = to_company(self.amount_tax)
@@ -187,7 +223,7 @@ class PosOrder(models.Model):
             "company_id": company.id,
             "partner_id": commercial_partner_id,
             "date": date,
-            "kind": pos_order_kind(has_lines, refunded_order.id, amount_total, amount_due),
+            "kind": pos_order_kind(bool(lines), refunded_order.id, amount_total, amount_due),
             "pos_order_id": self.id,
             "refunded_order_id": refunded_order.id,
             "session_id": self.session_id.id,
@@ -199,4 +235,6 @@ class PosOrder(models.Model):
             "amount_due": amount_due,
             "move_id": self.account_move.id,
             "note": note,
+            "payment_method_counts": dict(Counter(str(method_id) for method_id in method_ids or ())),
+            "lines": [tuple(line) for line in lines or ()],
         }

@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..tools import dates
 from ..tools.access import ledger_right
+from ..tools.planner import LARGE_REPORTS, planner_settings
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
@@ -57,7 +58,7 @@ class PosCustomerLedgerAging(models.TransientModel):
             "oldest_due_date",
         )
         column_sql = SQL(", ").join(SQL.identifier(column) for column in columns)
-        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
             self.env.execute_query(
                 SQL(
                     """
@@ -186,7 +187,7 @@ class PosCustomerLedgerAging(models.TransientModel):
         ``credit`` (paid beyond the dues), never both."""
         date = fields.Date.to_date(date) if date else dates.company_today(self.env.company)
         self.env.flush_all()
-        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
             rows = self.env.execute_query_dict(
                 SQL(
                     "SELECT * FROM (%s) aging ORDER BY balance DESC, credit DESC, partner_id",

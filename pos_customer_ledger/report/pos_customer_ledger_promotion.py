@@ -4,9 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..models.pos_order import LEDGER_STATES
 from ..tools import dates
 from ..tools.access import ledger_right
+from ..tools.planner import LARGE_REPORTS, planner_settings
+from ..tools.posting_rules import LEDGER_STATES
 
 REPEAT_DAYS = 30
 
@@ -263,7 +264,7 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         self.env.flush_all()
         promotion_sql = self._period_orders_sql(date_from, date_to, promotion)
         baseline_sql = self._period_orders_sql(baseline_from, baseline_to)
-        with self.env["pos.customer.ledger.entry"]._for_large_reports():
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
             figures = {
                 "promotion": self._order_figures(promotion_sql),
                 "baseline": self._order_figures(baseline_sql),

@@ -31,3 +31,4 @@ from . import test_profile_rebuild_parallel
 from . import test_report_xlsx_http
 from . import test_registration
 from . import test_menus
+from . import test_planner

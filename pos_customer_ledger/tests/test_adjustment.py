@@ -4,6 +4,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.pos_customer_ledger.tools.dates import local_date, local_noon
+
 from .common import LedgerTestCommon
 
 
@@ -122,3 +124,13 @@ class TestLedgerAdjustment(LedgerTestCommon):
         )
         with self.assertRaises(AccessError):
             self.Entry.with_user(cashier).post_manual_entry("adjustment", self.customer, 5.0, self.today, "x")
+
+    def test_adjustment_is_dated_on_the_company_s_day_whoever_enters_it(self):
+        """Noon of the chosen day in the company's time zone: a manager far
+        west of the shop still books it on the shop's day."""
+        self.company.partner_id.tz = "Pacific/Auckland"
+        self.env.user.tz = "America/Los_Angeles"
+        day = self.today - timedelta(days=3)
+        entry = self.Entry.browse(self._wizard(date=day).action_post()["res_id"])
+        self.assertEqual(entry.date, local_noon(self.company, day))
+        self.assertEqual(local_date(self.company, entry.date), day)

@@ -131,7 +131,9 @@ class TestLedgerBackfill(LedgerTestCommon):
         expected = self._ledger()
         self.env.cr.execute("ROLLBACK TO SAVEPOINT one_chunk")
         self.env.invalidate_all()
-        with patch("odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry.BACKFILL_CHUNK", 2):
+        with patch(
+            "odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry_backfill.BACKFILL_CHUNK", 2
+        ):
             self.assertEqual(self.Entry.backfill(), 6)
         self.assertEqual(self._ledger(), expected)
         self.assertTrue(self.Entry.verify_chain(self.company)["ok"])
@@ -152,7 +154,9 @@ class TestLedgerBackfill(LedgerTestCommon):
                 "done": 0,
             }
         )
-        with patch("odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry.BACKFILL_CRON_BATCH", 4):
+        with patch(
+            "odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry_backfill.BACKFILL_CRON_BATCH", 4
+        ):
             self.Entry.with_context(ir_cron_progress_id=progress.id)._cron_backfill()
         self.assertEqual((progress.done, progress.remaining), (4, 2))
         self.assertEqual(self.Entry._backfill_pending_count(), 2)

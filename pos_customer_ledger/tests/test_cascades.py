@@ -3,7 +3,7 @@ import psycopg2
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry import HASHED_FIELDS
+from odoo.addons.pos_customer_ledger.tools.entry_hash import HASHED_FIELDS
 
 from .common import CASHIER_GROUPS, LedgerTestCommon
 

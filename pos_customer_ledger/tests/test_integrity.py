@@ -8,7 +8,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry import HASHED_FIELDS
+from odoo.addons.pos_customer_ledger.tools.entry_hash import HASHED_FIELDS
 
 from .common import LedgerTestCommon
 

@@ -98,7 +98,7 @@ class TestLedgerPosting(LedgerTestCommon):
         with (
             patch.object(
                 type(self.env["pos.order"]),
-                "_prepare_ledger_entry_vals",
+                "_prepare_ledger_postings",
                 side_effect=UserError("ledger down"),
             ),
             self.assertRaisesRegex(UserError, "ledger down"),

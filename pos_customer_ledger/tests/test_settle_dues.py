@@ -160,7 +160,7 @@ class TestLedgerSettleDues(LedgerTestCommon):
         sale = self.owe()
         with patch.object(PosOrder, "_ledger_post", lambda self: None):
             settlement = self.settle(self.customer, 20.0)
-        expected = settlement._prepare_ledger_entry_vals()
+        [expected] = settlement._prepare_ledger_postings()
         self.assertEqual(self.Entry.backfill(), 1)
         self.assertRecordValues(
             self.entries_of(settlement),

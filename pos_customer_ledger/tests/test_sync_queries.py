@@ -1,3 +1,4 @@
+from collections import Counter
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -9,6 +10,8 @@ from .common import LedgerTestCommon
 
 # what every statement reading the POS customer receivables contains
 POS_RECEIVABLES_MARK = "origin ON origin.move_id = line.move_id"
+# the tables of the ledger and of what posting updates
+LEDGER_TABLES = ("pos_customer_ledger_", "pos_customer_preference")
 
 
 @tagged("post_install", "-at_install")
@@ -59,3 +62,27 @@ class TestLedgerSyncQueries(LedgerTestCommon):
             self.assertEqual(entry.receivable_line_id.move_id, invoice)
         self.assertFalse(self.Entry.search([("partner_id", "=", self.customer.id), ("kind", "=", "payment")]))
         self.assertEqual(self.Entry.reconcile_with_accounting(), [])
+
+    def test_sync_posts_one_way(self):
+        """A till sync reads the order once for its posting and reads nothing
+        back: the order's values (with its payments and lines), the chain head,
+        one statement for the entry, totals and habits, then the customer's
+        preferences read and written. Errors of action_pos_order_paid make the
+        sync post again after it; that finds the order posted without a query."""
+        first = self.sync(self.customer)  # first posting of the session and customer
+        with self._statements() as statements:
+            order = self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.4)])
+        ledger = [statement for statement in statements if any(table in statement for table in LEDGER_TABLES)]
+        self.assertEqual(len(ledger), 5, "\n\n".join(ledger))
+        self.assertEqual(sum("FROM pos_payment payment" in statement for statement in statements), 1)
+        stat = self.env["pos.customer.ledger.partner.stat"].search([("partner_id", "=", self.customer.id)])
+        methods = Counter(str(payment.payment_method_id.id) for payment in (first | order).payment_ids)
+        self.assertEqual(stat.payment_method_counts, dict(methods))
+        self.assertEqual(stat.balance, 21.4)
+        self.assertEqual(
+            self.env["pos.customer.preference"]
+            .search([("partner_id", "=", self.customer.id), ("product_id", "=", self.product.id)])
+            .qty,
+            3,
+        )
+        self.assertEqual(self.entries_of(order).amount_due, 21.4)

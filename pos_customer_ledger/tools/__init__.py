@@ -1,4 +1,7 @@
 from . import access
 from . import dates
+from . import entry_hash
+from . import planner
+from . import posting_rules
 from . import validation
 from . import xlsx

@@ -1,7 +1,7 @@
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
-from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_entry import HASHED_FIELDS
+from odoo.addons.pos_customer_ledger.tools.entry_hash import HASHED_FIELDS
 
 # decimals a currency can have in Odoo (rounding down to 0.000001)
 CANDIDATE_DIGITS = 6
