@@ -23,13 +23,14 @@ class PosOrder(models.Model):
     _inherit = "pos.order"
 
     def init(self):
-        super().init()
+        res = super().init()
         # the promotion report filters a pricelist's orders by date; company,
         # customer and date have Odoo's own indexes, and every further index
         # on pos_order slows each till sync
         create_index(
             self.env.cr, "pos_order_pricelist_date_order_idx", self._table, ["pricelist_id", "date_order"]
         )
+        return res
 
     @api.model
     def _process_order(self, order, existing_order):

@@ -1,10 +1,15 @@
+from contextlib import suppress
+
 import psycopg2
 
-from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.pos_customer_ledger.tools.planner import planner_settings
+
+
+class ReportFailed(Exception):
+    pass
 
 
 @tagged("post_install", "-at_install")
@@ -23,11 +28,8 @@ class TestPlannerSettings(TransactionCase):
 
     def test_an_error_in_the_block_restores_the_settings(self):
         before = self.setting()
-        try:
-            with planner_settings(self.env.cr, work_mem="77MB"):
-                raise UserError("report failed")
-        except UserError:
-            pass
+        with suppress(ReportFailed), planner_settings(self.env.cr, work_mem="77MB"):
+            raise ReportFailed
         self.assertEqual(self.setting(), before)
 
     @mute_logger("odoo.sql_db")
@@ -45,10 +47,7 @@ class TestPlannerSettings(TransactionCase):
         self.assertEqual(self.setting(), before)
         # a database error caught inside the block leaves it in force until the block ends
         with planner_settings(self.env.cr, work_mem="77MB"):
-            try:
-                with self.env.cr.savepoint():
-                    self.env.cr.execute("SELECT 1 / 0")
-            except psycopg2.errors.DivisionByZero:
-                pass
+            with suppress(psycopg2.errors.DivisionByZero), self.env.cr.savepoint():
+                self.env.cr.execute("SELECT 1 / 0")
             self.assertEqual(self.setting(), "77MB")
         self.assertEqual(self.setting(), before)
