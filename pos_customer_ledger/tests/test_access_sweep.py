@@ -42,10 +42,6 @@ EXEMPT = {
     ): "ORM create of a managers-only wizard, input checked",
     ("pos.customer.ledger.adjustment.wizard", "write"): "ORM write of a managers-only wizard, input checked",
     ("pos.customer.ledger.statement.wizard", "default_get"): "ORM defaults of an auditors-only wizard",
-    (
-        "report.pos_customer_ledger.abstract_xlsx",
-        "get_workbook_options",
-    ): "report_xlsx's hook: constant workbook options, no data",
 }
 
 # kind of user -> the ledger rights they hold (tools/access.py RIGHTS)
