@@ -4,6 +4,7 @@ import threading
 from psycopg2.extras import Json
 
 from odoo import api, models
+from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 from ..tools.dates import company_today, company_tz_name
@@ -85,8 +86,10 @@ class PosCustomerLedgerProfile(models.AbstractModel):
     @api.model
     def _can_run_in_parallel(self):
         """Other connections see only committed data: true when this
-        transaction has nothing of its own to show them."""
-        if self.pool.in_test_mode():
+        transaction has nothing of its own to show them, and the calling thread
+        does not hold the registry lock (module loading, Odoo's test runner),
+        without which the parts' threads could not open an environment."""
+        if self.pool.in_test_mode() or Registry._lock._is_owned():
             return False
         self.env.flush_all()
         return self.env.execute_query(SQL("SELECT pg_current_xact_id_if_assigned() IS NULL"))[0][0]

@@ -183,6 +183,11 @@ class TestLedgerConcurrency(TransactionCase):
         }
 
     def test_concurrent_postings_keep_one_chain(self):
+        if Registry._lock._is_owned():
+            self.skipTest(
+                "Odoo's runner holds the registry lock while it runs the tests: threads cannot "
+                "open environments; ./dev.sh test (pytest-odoo) runs this"
+            )
         registry = Registry(self.env.cr.dbname)
         company = self.env.ref("base.main_company")
         Chain = self.env["pos.customer.ledger.chain"]

@@ -24,6 +24,11 @@ class TestProfileRebuildInParallel(TransactionCase):
 
     def setUp(self):
         super().setUp()
+        if Registry._lock._is_owned():
+            self.skipTest(
+                "Odoo's runner holds the registry lock while it runs the tests: threads cannot "
+                "open environments; ./dev.sh test (pytest-odoo) runs this"
+            )
         self.registry = Registry(self.env.cr.dbname)
         with self.registry.cursor() as cr:
             [(self.last_move, self.scores)] = api.Environment(cr, SUPERUSER_ID, {}).execute_query(
