@@ -1,7 +1,6 @@
 from odoo import models
 
-from ..tools.access import ledger_right
-from ..tools.xlsx import add_formats, write_text
+from ..tools.xlsx import write_text
 from .pos_customer_ledger_aging import AGING_BUCKETS
 
 
@@ -11,17 +10,7 @@ class ReportLedgerAgingXlsx(models.AbstractModel):
     _name = "report.pos_customer_ledger.aging_xlsx"
     _inherit = "report.pos_customer_ledger.abstract_xlsx"
     _description = "Customer Aged Dues XLSX"
-
-    @ledger_right("audit")
-    def get_workbook_options(self):
-        # rows are written in order: keep one row in memory, for thousands of customers
-        return {**super().get_workbook_options(), "constant_memory": True}
-
-    @ledger_right("audit")
-    def generate_xlsx_report(self, workbook, data, wizards):
-        formats = add_formats(workbook)
-        for wizard in wizards:
-            self._write_sheet(workbook, formats, wizard._report_data())
+    _ledger_constant_memory = True
 
     def _write_sheet(self, workbook, formats, data):
         _ = self.env._

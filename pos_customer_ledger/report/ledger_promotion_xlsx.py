@@ -1,7 +1,6 @@
 from odoo import models
 
-from ..tools.access import ledger_right
-from ..tools.xlsx import add_formats, write_text
+from ..tools.xlsx import write_text
 
 
 class ReportLedgerPromotionXlsx(models.AbstractModel):
@@ -10,16 +9,7 @@ class ReportLedgerPromotionXlsx(models.AbstractModel):
     _name = "report.pos_customer_ledger.promotion_xlsx"
     _inherit = "report.pos_customer_ledger.abstract_xlsx"
     _description = "Promotion Effectiveness XLSX"
-
-    @ledger_right("audit")
-    def get_workbook_options(self):
-        return {**super().get_workbook_options(), "constant_memory": True}
-
-    @ledger_right("audit")
-    def generate_xlsx_report(self, workbook, data, wizards):
-        formats = add_formats(workbook)
-        for wizard in wizards:
-            self._write_sheet(workbook, formats, wizard._report_data())
+    _ledger_constant_memory = True
 
     def _write_sheet(self, workbook, formats, data):
         _ = self.env._
@@ -28,88 +18,89 @@ class ReportLedgerPromotionXlsx(models.AbstractModel):
         sheet.set_column(0, 0, 48)
         sheet.set_column(1, 7, 16)
         company = self.env["res.company"].browse(data["company_id"])
-        write_text(
-            sheet,
-            0,
-            0,
-            _("Promotion Effectiveness: %(promotion)s", promotion=data["promotion"]["name"]),
-            bold,
-        )
-        write_text(
-            sheet,
-            1,
-            0,
-            _(
-                "%(company)s, amounts in %(currency)s",
-                company=company.name,
-                currency=company.currency_id.name,
-            ),
-        )
-        write_text(
-            sheet,
-            2,
-            0,
-            _(
-                "Promotion: %(start)s to %(end)s (%(days)s days)",
-                start=data["date_from"],
-                end=data["date_to"],
-                days=data["days"],
-            ),
-        )
-        write_text(
-            sheet,
-            3,
-            0,
-            _(
-                "Comparison: %(start)s to %(end)s (%(days)s days)",
-                start=data["baseline_date_from"],
-                end=data["baseline_date_to"],
-                days=data["baseline_days"],
-            ),
-        )
-        row = 5
-        for col, title in enumerate(
-            (_("Measure"), _("Promotion"), _("Comparison"), _("Uplift (%)"), _("Compared"))
-        ):
-            write_text(sheet, row, col, title, header)
-        for metric in data["metrics"]:
-            row += 1
-            write_text(sheet, row, 0, metric["label"])
-            sheet.write_number(row, 1, metric["promotion"], number)
-            sheet.write_number(row, 2, metric["baseline"], number)
-            if metric["uplift"] is not None:
-                sheet.write_number(row, 3, metric["uplift"], number)
-            write_text(sheet, row, 4, _("Per day") if metric["per_day"] else _("As is"))
-        row += 2
-        titles = (
-            _("Customer Segment"),
-            _("Promotion Orders"),
-            _("Promotion Revenue"),
-            _("Customers"),
-            _("New Customers"),
-            _("Comparison Orders"),
-            _("Comparison Revenue"),
-            _("Revenue Uplift per Day (%)"),
-        )
-        for col, title in enumerate(titles):
-            write_text(sheet, row, col, title, header)
-        for segment in data["segments"]:
-            row += 1
-            write_text(sheet, row, 0, segment["label"])
-            for col, key in enumerate(
-                (
-                    "promotion_orders",
-                    "promotion_revenue",
-                    "promotion_customers",
-                    "new_customers",
-                    "baseline_orders",
-                    "baseline_revenue",
+        heading = (
+            (_("Promotion Effectiveness: %(promotion)s", promotion=data["promotion"]["name"]), bold),
+            (
+                _(
+                    "%(company)s, amounts in %(currency)s",
+                    company=company.name,
+                    currency=company.currency_id.name,
                 ),
-                start=1,
-            ):
-                sheet.write_number(row, col, segment[key], number)
-            if segment["revenue_uplift"] is not None:
-                sheet.write_number(row, 7, segment["revenue_uplift"], number)
+                None,
+            ),
+            (
+                _(
+                    "Promotion: %(start)s to %(end)s (%(days)s days)",
+                    start=data["date_from"],
+                    end=data["date_to"],
+                    days=data["days"],
+                ),
+                None,
+            ),
+            (
+                _(
+                    "Comparison: %(start)s to %(end)s (%(days)s days)",
+                    start=data["baseline_date_from"],
+                    end=data["baseline_date_to"],
+                    days=data["baseline_days"],
+                ),
+                None,
+            ),
+        )
+        for row, (text, cell_format) in enumerate(heading):
+            write_text(sheet, row, 0, text, cell_format)
+        metrics = [
+            (
+                metric["label"],
+                metric["promotion"],
+                metric["baseline"],
+                metric["uplift"],
+                _("Per day") if metric["per_day"] else _("As is"),
+            )
+            for metric in data["metrics"]
+        ]
+        segments = [
+            (
+                segment["label"],
+                segment["promotion_orders"],
+                segment["promotion_revenue"],
+                segment["promotion_customers"],
+                segment["new_customers"],
+                segment["baseline_orders"],
+                segment["baseline_revenue"],
+                segment["revenue_uplift"],
+            )
+            for segment in data["segments"]
+        ]
+        blocks = (
+            ((_("Measure"), _("Promotion"), _("Comparison"), _("Uplift (%)"), _("Compared")), metrics),
+            (
+                (
+                    _("Customer Segment"),
+                    _("Promotion Orders"),
+                    _("Promotion Revenue"),
+                    _("Customers"),
+                    _("New Customers"),
+                    _("Comparison Orders"),
+                    _("Comparison Revenue"),
+                    _("Revenue Uplift per Day (%)"),
+                ),
+                segments,
+            ),
+        )
+        row = 3
+        for titles, rows in blocks:
+            row += 2
+            for col, title in enumerate(titles):
+                write_text(sheet, row, col, title, header)
+            for cells in rows:
+                row += 1
+                for col, value in enumerate(cells):
+                    # an uplift without comparison stays empty
+                    if isinstance(value, str):
+                        write_text(sheet, row, col, value)
+                    elif value is not None:
+                        sheet.write_number(row, col, value, number)
         row += 1
         for note in data["notes"]:
             row += 1

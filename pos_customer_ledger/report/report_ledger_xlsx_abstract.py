@@ -1,7 +1,7 @@
 from odoo import models
 
 from ..tools.access import ledger_right
-from ..tools.xlsx import TEXT_AS_TEXT
+from ..tools.xlsx import TEXT_AS_TEXT, add_formats
 
 
 class ReportLedgerXlsxAbstract(models.AbstractModel):
@@ -11,7 +11,25 @@ class ReportLedgerXlsxAbstract(models.AbstractModel):
     _inherit = "report.report_xlsx.abstract"
     _description = "Customer Ledger XLSX Report"
 
+    # True for reports that write their rows in order, for thousands of
+    # customers: the workbook keeps one row in memory
+    _ledger_constant_memory = False
+
     # report_xlsx asks for them before it writes anything: the first refusal
     @ledger_right("audit")
     def get_workbook_options(self):
-        return {**super().get_workbook_options(), **TEXT_AS_TEXT}
+        options = {**super().get_workbook_options(), **TEXT_AS_TEXT}
+        if self._ledger_constant_memory:
+            options["constant_memory"] = True
+        return options
+
+    @ledger_right("audit")
+    def generate_xlsx_report(self, workbook, data, objs):
+        """One sheet per wizard, from the data it produces (``_report_data``);
+        reports of another shape override this."""
+        formats = add_formats(workbook)
+        for wizard in objs:
+            self._write_sheet(workbook, formats, wizard._report_data())
+
+    def _write_sheet(self, workbook, formats, data):
+        raise NotImplementedError

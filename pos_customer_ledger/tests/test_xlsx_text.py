@@ -92,6 +92,15 @@ class TestLedgerXlsxText(LedgerTestCommon):
                 self.assertTrue(issubclass(registry[name], registry[base]))
                 self.assertLessEqual(TEXT_AS_TEXT.items(), self.env[name].get_workbook_options().items())
 
+    def test_long_reports_keep_one_row_in_memory(self):
+        """Aged dues and promotions run to thousands of rows, written in order."""
+        for name in ("report.pos_customer_ledger.aging_xlsx", "report.pos_customer_ledger.promotion_xlsx"):
+            with self.subTest(report=name):
+                self.assertIs(self.env[name].get_workbook_options().get("constant_memory"), True)
+        # the other reports keep xlsxwriter's default
+        options = self.env["report.pos_customer_ledger.customer_statement_xlsx"].get_workbook_options()
+        self.assertNotIn("constant_memory", options)
+
     def _download(self, wizard_model, values):
         wizard = self.env[wizard_model].create(values)
         action = wizard.action_export_xlsx()
