@@ -35,9 +35,43 @@ class PosCustomerLedgerEntry(models.Model):
         # of the account, the shop's whole history.
         move_ids = lines.move_id.ids if lines is not None else None
 
-        def only(column):
-            return SQL("AND %s = ANY(%s)", SQL.identifier(column), move_ids) if lines is not None else SQL()
+        def moves(table, move, session, condition):
+            """(move_id, session_id) of the rows of ``table`` that meet ``condition``."""
+            return SQL(
+                "SELECT %s AS move_id, %s AS session_id FROM %s WHERE %s %s",
+                SQL.identifier(move),
+                SQL.identifier(session) if session else SQL("NULL"),
+                SQL.identifier(table),
+                condition,
+                SQL("AND %s = ANY(%s)", SQL.identifier(move), move_ids) if lines is not None else SQL(),
+            )
 
+        origins = SQL("\n UNION ALL ").join(
+            [
+                moves("pos_session", "move_id", "id", SQL("move_id IS NOT NULL")),
+                moves("pos_order", "account_move", "session_id", SQL("account_move IS NOT NULL")),
+                moves("pos_payment", "account_move_id", "session_id", SQL("account_move_id IS NOT NULL")),
+                moves("account_payment", "move_id", "pos_session_id", SQL("pos_session_id IS NOT NULL")),
+                moves(
+                    "account_bank_statement_line",
+                    "move_id",
+                    "pos_session_id",
+                    SQL("pos_session_id IS NOT NULL"),
+                ),
+                moves(
+                    "pos_customer_ledger_entry",
+                    "move_id",
+                    None,
+                    SQL("kind = 'adjustment' AND move_id IS NOT NULL"),
+                ),
+                moves(
+                    "pos_customer_ledger_entry",
+                    "move_id",
+                    None,
+                    SQL("kind = 'payment' AND source_key LIKE %s AND move_id IS NOT NULL", "deposit:%"),
+                ),
+            ]
+        )
         return SQL(
             """
             SELECT line.id AS line_id, line.company_id, partner.commercial_partner_id AS partner_id,
@@ -46,29 +80,7 @@ class PosCustomerLedgerEntry(models.Model):
               JOIN res_partner partner ON partner.id = line.partner_id
               JOIN account_account account ON account.id = line.account_id
               JOIN (
-                    SELECT move_id, MIN(session_id) AS session_id FROM (
-                        SELECT move_id, id AS session_id FROM pos_session
-                         WHERE move_id IS NOT NULL %(session)s
-                        UNION ALL
-                        SELECT account_move, session_id FROM pos_order
-                         WHERE account_move IS NOT NULL %(invoice)s
-                        UNION ALL
-                        SELECT account_move_id, session_id FROM pos_payment
-                         WHERE account_move_id IS NOT NULL %(payment)s
-                        UNION ALL
-                        SELECT move_id, pos_session_id FROM account_payment
-                         WHERE pos_session_id IS NOT NULL %(account_payment)s
-                        UNION ALL
-                        SELECT move_id, pos_session_id FROM account_bank_statement_line
-                         WHERE pos_session_id IS NOT NULL %(statement)s
-                        UNION ALL
-                        SELECT move_id, NULL FROM pos_customer_ledger_entry
-                         WHERE kind = 'adjustment' AND move_id IS NOT NULL %(adjustment)s
-                        UNION ALL
-                        SELECT move_id, NULL FROM pos_customer_ledger_entry
-                         WHERE kind = 'payment' AND source_key LIKE %(deposit_keys)s
-                               AND move_id IS NOT NULL %(deposit)s
-                    ) moves
+                    SELECT move_id, MIN(session_id) AS session_id FROM (%(origins)s) moves
                     GROUP BY move_id
               ) origin ON origin.move_id = line.move_id
              WHERE account.account_type = 'asset_receivable' AND line.parent_state = 'posted' %(lines)s
@@ -80,15 +92,25 @@ class PosCustomerLedgerEntry(models.Model):
                      WHERE receivable_account_id IS NOT NULL
                )
             """,
+            origins=origins,
             lines=SQL("AND line.id = ANY(%s)", lines.ids) if lines is not None else SQL(),
-            session=only("move_id"),
-            invoice=only("account_move"),
-            payment=only("account_move_id"),
-            account_payment=only("move_id"),
-            statement=only("move_id"),
-            adjustment=only("move_id"),
-            deposit=only("move_id"),
-            deposit_keys="deposit:%",
+        )
+
+    @api.model
+    def _pay_later_payments_sql(self, order_id):
+        """The payments on the customer account of the POS order whose id is the
+        SQL expression ``order_id``, as (amount): a correlated subquery, one
+        probe of the payment index per order."""
+        return SQL(
+            """
+            SELECT payment.amount
+              FROM pos_payment payment
+              JOIN pos_payment_method method ON method.id = payment.payment_method_id
+              LEFT JOIN account_journal method_journal ON method_journal.id = method.journal_id
+             WHERE payment.pos_order_id = %s AND %s
+            """,
+            order_id,
+            pays_later_sql("method_journal"),
         )
 
     @api.model
@@ -284,15 +306,12 @@ class PosCustomerLedgerEntry(models.Model):
                   FROM settled JOIN tracked ON tracked.line_id = settled.line_id
                 UNION ALL
                 SELECT o.company_id, partner.commercial_partner_id, o.session_id,
-                       payment.amount::float8
+                       pay_later.amount::float8
                   FROM unbooked
                   JOIN pos_order o ON o.session_id = unbooked.id
                   JOIN res_partner partner ON partner.id = o.partner_id
-                  JOIN pos_payment payment ON payment.pos_order_id = o.id
-                  JOIN pos_payment_method method ON method.id = payment.payment_method_id
-                  LEFT JOIN account_journal journal ON journal.id = method.journal_id
+                  CROSS JOIN LATERAL (%(pay_later)s) pay_later
                  WHERE o.account_move IS NULL AND o.date_order < %(until)s
-                   AND %(pays_later)s
                    %(order_partners)s
             ), journals AS (
                 SELECT company_id, partner_id, COALESCE(session_id, 0) AS session_key,
@@ -313,7 +332,7 @@ class PosCustomerLedgerEntry(models.Model):
               FULL JOIN journals USING (company_id, partner_id, session_key)
             """,
             tracked=self._pos_receivable_lines_sql(),
-            pays_later=pays_later_sql("journal"),
+            pay_later=self._pay_later_payments_sql(SQL("o.id")),
             companies=companies,
             date=date,
             until=until,

@@ -4,7 +4,7 @@ from odoo.tools import SQL, float_round
 from ..tools.access import ledger_right
 from ..tools.entry_hash import CURRENT_VERSION
 from ..tools.planner import NO_JIT, planner_settings
-from ..tools.posting_rules import pays_later_sql, pos_order_kind, posts_order_sql
+from ..tools.posting_rules import pos_order_kind, posts_order_sql
 from .pos_customer_ledger_entry import POSTED_FIELDS
 
 BACKFILL_CHUNK = 20000
@@ -159,11 +159,7 @@ class PosCustomerLedgerEntry(models.Model):
                 )
                 SELECT batch.*, partner.commercial_partner_id, session.config_id,
                        COALESCE(journal.currency_id, company.currency_id) AS order_currency_id,
-                       (SELECT COALESCE(SUM(payment.amount), 0)::float8
-                          FROM pos_payment payment
-                          JOIN pos_payment_method method ON method.id = payment.payment_method_id
-                          LEFT JOIN account_journal method_journal ON method_journal.id = method.journal_id
-                         WHERE payment.pos_order_id = batch.id AND %(pays_later)s) AS amount_due,
+                       (SELECT COALESCE(SUM(amount), 0)::float8 FROM (%(pay_later)s) pay_later) AS amount_due,
                        (SELECT MIN(refunded.order_id)
                           FROM pos_order_line line
                           JOIN pos_order_line refunded ON refunded.id = line.refunded_orderline_id
@@ -178,7 +174,7 @@ class PosCustomerLedgerEntry(models.Model):
                  ORDER BY batch.date_order, batch.id
                 """,
                 pending=self._backfill_domain_sql(),
-                pays_later=pays_later_sql("method_journal"),
+                pay_later=self._pay_later_payments_sql(SQL("batch.id")),
                 after=after_sql,
                 size=size,
             )
