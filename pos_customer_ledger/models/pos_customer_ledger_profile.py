@@ -52,8 +52,8 @@ class PosCustomerLedgerProfile(models.AbstractModel):
 
     @api.model
     def _rebuild(self, partner_ids=None):
-        """Rebuild the profiles of the commercial partners ``partner_ids``
-        (None: every customer).
+        """Rebuild the profiles of the customers ``partner_ids`` (their
+        commercial partners; None: every customer) in a few set-based statements.
 
         A rebuild of every customer from a transaction that has written
         nothing (the scheduled action, an RPC call) runs its two parts,
@@ -62,6 +62,8 @@ class PosCustomerLedgerProfile(models.AbstractModel):
         and does not see the results); otherwise it runs in the caller's
         transaction.
         """
+        if partner_ids is not None:
+            partner_ids = self.env["res.partner"].browse(partner_ids).commercial_partner_id.ids
         if partner_ids is None and self._can_run_in_parallel():
             _logger.info("Customer profile rebuild: parts in parallel on their own connections")
             self._run_in_parallel()

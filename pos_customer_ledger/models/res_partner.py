@@ -34,47 +34,55 @@ WEEKDAYS = [
 ]
 
 
+# how each kind of the ledger's fields on a contact is filled
+FILLED_BY = {
+    # the customer's totals over the active companies
+    "stats": {"compute": "_compute_ledger_stats"},
+    # the visit profile in the current company
+    "profile": {"compute": "_compute_ledger_profile"},
+    # written by the RFM scoring run, per company; stored for filters and group-bys
+    "scoring": {"company_dependent": True, "readonly": True},
+}
+
+
+def ledger_field(field_type, filled_by, *args, **attributes):
+    """A field of the ledger on a contact, for those who may see the ledger,
+    filled as ``FILLED_BY[filled_by]`` says."""
+    return field_type(*args, groups=LEDGER_GROUP, **FILLED_BY[filled_by], **attributes)
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ledger_currency_id = fields.Many2one("res.currency", compute="_compute_ledger_stats", groups=LEDGER_GROUP)
-    ledger_balance = fields.Monetary(
+    ledger_currency_id = ledger_field(fields.Many2one, "stats", "res.currency")
+    ledger_balance = ledger_field(
+        fields.Monetary,
+        "stats",
         currency_field="ledger_currency_id",
-        compute="_compute_ledger_stats",
         search="_search_ledger_balance",
-        groups=LEDGER_GROUP,
         help="What the customer owes the shop on their POS customer account; negative when "
         "they are in credit (see Ledger Credit).",
     )
-    ledger_credit = fields.Monetary(
+    ledger_credit = ledger_field(
+        fields.Monetary,
+        "stats",
         currency_field="ledger_currency_id",
-        compute="_compute_ledger_stats",
-        groups=LEDGER_GROUP,
         help="What the shop owes the customer: paid into their customer account beyond their dues "
         "(a deposit) and not spent yet. A negative ledger balance.",
     )
-    ledger_order_count = fields.Integer(
-        string="Ledger Orders", compute="_compute_ledger_stats", groups=LEDGER_GROUP
-    )
-    ledger_total_spent = fields.Monetary(
+    ledger_order_count = ledger_field(fields.Integer, "stats", string="Ledger Orders")
+    ledger_total_spent = ledger_field(
+        fields.Monetary,
+        "stats",
         string="Total Spent",
         currency_field="ledger_currency_id",
-        compute="_compute_ledger_stats",
-        groups=LEDGER_GROUP,
         help="POS sales net of refunds.",
     )
-    ledger_avg_basket = fields.Monetary(
-        string="Average Basket",
-        currency_field="ledger_currency_id",
-        compute="_compute_ledger_stats",
-        groups=LEDGER_GROUP,
+    ledger_avg_basket = ledger_field(
+        fields.Monetary, "stats", string="Average Basket", currency_field="ledger_currency_id"
     )
-    ledger_first_date = fields.Datetime(
-        string="First Visit", compute="_compute_ledger_stats", groups=LEDGER_GROUP
-    )
-    ledger_last_date = fields.Datetime(
-        string="Last Visit", compute="_compute_ledger_stats", groups=LEDGER_GROUP
-    )
+    ledger_first_date = ledger_field(fields.Datetime, "stats", string="First Visit")
+    ledger_last_date = ledger_field(fields.Datetime, "stats", string="Last Visit")
     ledger_entry_ids = fields.One2many(
         "pos.customer.ledger.entry", "partner_id", string="Ledger Entries", groups=LEDGER_GROUP
     )
@@ -94,80 +102,65 @@ class ResPartner(models.Model):
         groups=LEDGER_GROUP,
     )
 
-    # RFM: per company, written by the scoring run; stored for filters and group-bys
-    rfm_recency_score = fields.Integer(
+    rfm_recency_score = ledger_field(
+        fields.Integer,
+        "scoring",
         string="Recency Score",
-        company_dependent=True,
-        readonly=True,
-        groups=LEDGER_GROUP,
         help="1 to 5: how recently the customer bought, by quintile among the company's customers.",
     )
-    rfm_frequency_score = fields.Integer(
+    rfm_frequency_score = ledger_field(
+        fields.Integer,
+        "scoring",
         string="Frequency Score",
-        company_dependent=True,
-        readonly=True,
-        groups=LEDGER_GROUP,
         help="1 to 5: how often the customer bought in the scoring window, by quintile.",
     )
-    rfm_monetary_score = fields.Integer(
+    rfm_monetary_score = ledger_field(
+        fields.Integer,
+        "scoring",
         string="Monetary Score",
-        company_dependent=True,
-        readonly=True,
-        groups=LEDGER_GROUP,
         help="1 to 5: how much the customer spent in the scoring window, by quintile.",
     )
-    rfm_segment = fields.Selection(
+    rfm_segment = ledger_field(
+        fields.Selection,
+        "scoring",
         RFM_SEGMENTS,
         string="Segment",
-        company_dependent=True,
-        readonly=True,
-        groups=LEDGER_GROUP,
         help="Customer segment from the recency and frequency scores, recomputed nightly.",
     )
     ledger_segment_history_ids = fields.One2many(
         "pos.customer.segment.history", "partner_id", string="Segment History", groups=LEDGER_GROUP
     )
-    # visit profile in the current company
-    ledger_preferred_payment_method_id = fields.Many2one(
-        "pos.payment.method",
-        string="Preferred Payment Method",
-        compute="_compute_ledger_profile",
-        groups=LEDGER_GROUP,
+    ledger_preferred_payment_method_id = ledger_field(
+        fields.Many2one, "profile", "pos.payment.method", string="Preferred Payment Method"
     )
-    ledger_preferred_weekday = fields.Selection(
-        WEEKDAYS, string="Preferred Weekday", compute="_compute_ledger_profile", groups=LEDGER_GROUP
-    )
-    ledger_preferred_hour = fields.Integer(
+    ledger_preferred_weekday = ledger_field(fields.Selection, "profile", WEEKDAYS, string="Preferred Weekday")
+    ledger_preferred_hour = ledger_field(
+        fields.Integer,
+        "profile",
         string="Preferred Hour",
-        compute="_compute_ledger_profile",
-        groups=LEDGER_GROUP,
         help="Local hour of the day (0-23) at which the customer buys most often.",
     )
-    ledger_visit_count = fields.Integer(
-        string="Visit Days", compute="_compute_ledger_profile", groups=LEDGER_GROUP
-    )
-    ledger_visit_interval = fields.Float(
+    ledger_visit_count = ledger_field(fields.Integer, "profile", string="Visit Days")
+    ledger_visit_interval = ledger_field(
+        fields.Float,
+        "profile",
         string="Usual Interval (Days)",
-        compute="_compute_ledger_profile",
         digits=(16, 1),
-        groups=LEDGER_GROUP,
         help="Average number of days between two visits.",
     )
-    ledger_visit_interval_spread = fields.Float(
+    ledger_visit_interval_spread = ledger_field(
+        fields.Float,
+        "profile",
         string="Interval Spread (Days)",
-        compute="_compute_ledger_profile",
         digits=(16, 1),
-        groups=LEDGER_GROUP,
         help="Standard deviation of the days between two visits.",
     )
-    ledger_next_visit_date = fields.Date(
-        string="Expected Next Visit", compute="_compute_ledger_profile", groups=LEDGER_GROUP
-    )
-    ledger_churn_risk = fields.Boolean(
+    ledger_next_visit_date = ledger_field(fields.Date, "profile", string="Expected Next Visit")
+    ledger_churn_risk = ledger_field(
+        fields.Boolean,
+        "profile",
         string="Churn Risk",
-        compute="_compute_ledger_profile",
         search="_search_ledger_churn_risk",
-        groups=LEDGER_GROUP,
         help="The customer's last visit is longer ago than the company's churn factor times "
         "their usual interval between visits.",
     )
@@ -359,17 +352,7 @@ class ResPartner(models.Model):
     @ledger_right("manage")
     def ledger_recompute_profiles(self, partner_ids=None):
         """Rebuild what the ledger knows of the customers (all of them, or
-        ``partner_ids``) from their ledger, in a few set-based statements.
-
-        A rebuild of every customer from a transaction that has written
-        nothing (the scheduled action, an RPC call) runs its two parts,
-        preferences and habits with RFM, at the same time on two connections,
-        each committing its own (the caller's transaction keeps its snapshot
-        and does not see the results); otherwise it runs in the caller's
-        transaction.
-        """
-        if partner_ids is not None:
-            partner_ids = self.browse(partner_ids).commercial_partner_id.ids
+        ``partner_ids``) from their ledger: see pos.customer.ledger.profile._rebuild."""
         self.env["pos.customer.ledger.profile"]._rebuild(partner_ids)
         return True
 
