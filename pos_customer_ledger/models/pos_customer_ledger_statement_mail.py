@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 
 from ..tools.dates import company_today
+from ..tools.posting_rules import owes_domain
 
 STATEMENT_MAIL_BATCH = 200
 
@@ -29,7 +30,8 @@ class PosCustomerLedgerStatementMail(models.AbstractModel):
             )
             due = [
                 ("company_id", "=", company.id),
-                ("balance", ">=", max(company.ledger_statement_min_amount, company.currency_id.rounding)),
+                *owes_domain(company.currency_id),
+                ("balance", ">=", company.ledger_statement_min_amount),
                 ("partner_id.email", "!=", False),
                 "|",
                 ("statement_sent_date", "=", False),

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from ..tools import dates
 from ..tools.access import ledger_right
 from ..tools.planner import LARGE_REPORTS, planner_settings
+from ..tools.posting_rules import owes_sql
 
 AGING_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
@@ -87,9 +88,14 @@ class PosCustomerLedgerAging(models.TransientModel):
         end of ``date``, an entry's day) are each company's.
         """
         companies = self.env.companies
-        # (company, end of ``date`` in UTC, time zone)
+        # (company, end of ``date`` in UTC, time zone, currency rounding)
         zones = [
-            (company.id, dates.day_start(company, date + timedelta(days=1)), dates.company_tz_name(company))
+            (
+                company.id,
+                dates.day_start(company, date + timedelta(days=1)),
+                dates.company_tz_name(company),
+                company.currency_id.rounding,
+            )
             for company in companies
         ]
 
@@ -102,7 +108,7 @@ class PosCustomerLedgerAging(models.TransientModel):
 
         return SQL(
             """
-            WITH zones (company_id, until, tz) AS (VALUES %(zones)s),
+            WITH zones (company_id, until, tz, rounding) AS (VALUES %(zones)s),
             since AS (
                 SELECT entry.company_id, entry.partner_id, SUM(entry.amount_due) AS amount
                   FROM pos_customer_ledger_entry entry
@@ -135,7 +141,7 @@ class PosCustomerLedgerAging(models.TransientModel):
                   LEFT JOIN account_move invoice
                     ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
                        AND invoice.invoice_date_due IS NOT NULL
-                 WHERE entry.amount_due > 0 AND entry.date < zones.until AND balances.balance > 0
+                 WHERE entry.amount_due > 0 AND entry.date < zones.until AND %(owes)s
             )
             SELECT balances.stat_id, balances.company_id, balances.partner_id, balances.balance,
                    dues.id AS entry_id, dues.due_date, dues.amount_due AS amount,
@@ -147,9 +153,10 @@ class PosCustomerLedgerAging(models.TransientModel):
                AND dues.newer_dues < balances.balance
              WHERE balances.balance <> 0
             """,
-            zones=SQL(", ").join(SQL("(%s, %s::timestamp, %s)", *zone) for zone in zones),
+            zones=SQL(", ").join(SQL("(%s, %s::timestamp, %s, %s::numeric)", *zone) for zone in zones),
             earliest=min(zone[1] for zone in zones),
             entry_day=dates.local_date_sql(SQL("entry.date"), SQL("zones.tz")),
+            owes=owes_sql(SQL("balances.balance"), SQL("zones.rounding")),
             companies=companies.ids,
             entry_partners=for_partners("entry.partner_id"),
             stat_partners=for_partners("stat.partner_id"),

@@ -32,3 +32,4 @@ from . import test_report_xlsx_http
 from . import test_registration
 from . import test_menus
 from . import test_planner
+from . import test_posting_rules

@@ -1,7 +1,7 @@
 """The ledger's business rules, each written once, with its SQL form next to
 its Python form where set-based code needs it: which POS orders post, what
-is paid later (on the customer account), what an order's entry is, and when
-a payment goes beyond what the customer owes."""
+is paid later (on the customer account), what an order's entry is, when a
+customer owes, and when a payment goes beyond what the customer owes."""
 
 from odoo.tools import SQL
 
@@ -56,6 +56,24 @@ def pos_order_kind(has_lines, refunded_order_id, amount_total, amount_due):
     if not has_lines and amount_due < 0:
         return "payment"
     return "refund" if refunded_order_id or amount_total < 0 else "sale"
+
+
+def owes(currency, balance):
+    """Whether a customer whose balance is ``balance`` (in ``currency``) owes
+    the shop: the balance is positive beyond half the currency's rounding (it
+    rounds to a positive amount; less is a rounding residue)."""
+    return currency.compare_amounts(balance, 0.0) > 0
+
+
+def owes_sql(balance, rounding):
+    """SQL form of owes on the SQL expressions ``balance`` and ``rounding`` (the
+    currency's)."""
+    return SQL("%s >= %s / 2", balance, rounding)
+
+
+def owes_domain(currency, field="balance"):
+    """Domain form of owes on the monetary ``field`` in ``currency``."""
+    return [(field, ">=", currency.rounding / 2)]
 
 
 def pays_beyond_dues(currency, amount, owed):
