@@ -13,69 +13,57 @@ bench_pos_sync.py in rounds; prints ms per sale and per refund and the ratio.
 import time
 import uuid
 
-from common import bench_parser, ensure_databases, parse_args
+from common import MainTill, bench_parser, ensure_databases, parse_args
 
-import odoo
 from odoo import Command, api, fields
-from odoo.modules.registry import Registry
 
 
-class InvoicingTill:
+class InvoicingTill(MainTill):
     """The main POS of one database with cash rounding, invoicing each order."""
 
-    def __init__(self, dbname):
-        self.registry = Registry(dbname)
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            admin = env.ref("base.user_admin")
-            env = env(user=admin)
-            company = env.company
-            pos_config = env.ref("point_of_sale.pos_config_main")
-            if not pos_config.current_session_id:
-                # as the tours: round totals to 0.05 with a rounding line on the invoice
-                rounding = env["account.cash.rounding"].create(
-                    {
-                        "name": "Bench 0.05",
-                        "rounding": 0.05,
-                        "rounding_method": "HALF-UP",
-                        "strategy": "add_invoice_line",
-                        "profit_account_id": company.default_cash_difference_income_account_id.id,
-                        "loss_account_id": company.default_cash_difference_expense_account_id.id,
-                    }
-                )
-                pos_config.write(
-                    {"rounding_method": rounding.id, "cash_rounding": True, "only_round_cash_method": False}
-                )
-                pos_config.open_ui()
-                pos_config.current_session_id.set_opening_control(0, None)
-            tax = env["account.tax"].search(
-                [("company_id", "=", company.id), ("type_tax_use", "=", "sale"), ("amount", ">", 0)], limit=1
+    def _configure(self, env, pos_config):
+        # as the tours: round totals to 0.05 with a rounding line on the invoice
+        company = env.company
+        rounding = env["account.cash.rounding"].create(
+            {
+                "name": "Bench 0.05",
+                "rounding": 0.05,
+                "rounding_method": "HALF-UP",
+                "strategy": "add_invoice_line",
+                "profit_account_id": company.default_cash_difference_income_account_id.id,
+                "loss_account_id": company.default_cash_difference_expense_account_id.id,
+            }
+        )
+        pos_config.write(
+            {"rounding_method": rounding.id, "cash_rounding": True, "only_round_cash_method": False}
+        )
+
+    def _set_up(self, env, pos_config):
+        company = env.company
+        tax = env["account.tax"].search(
+            [("company_id", "=", company.id), ("type_tax_use", "=", "sale"), ("amount", ">", 0)], limit=1
+        )
+        product = env["product.product"].search([("name", "=", "Bench Rounding Product")], limit=1)
+        if not product:
+            product = env["product.product"].create(
+                {
+                    "name": "Bench Rounding Product",
+                    "available_in_pos": True,
+                    "list_price": 13.67,
+                    "taxes_id": [Command.set(tax.ids)],
+                }
             )
-            product = env["product.product"].search([("name", "=", "Bench Rounding Product")], limit=1)
-            if not product:
-                product = env["product.product"].create(
-                    {
-                        "name": "Bench Rounding Product",
-                        "available_in_pos": True,
-                        "list_price": 13.67,
-                        "taxes_id": [Command.set(tax.ids)],
-                    }
-                )
-            partner = env["res.partner"].search([("name", "=", "Bench Invoiced Customer")], limit=1)
-            partner = partner or env["res.partner"].create({"name": "Bench Invoiced Customer"})
-            session = pos_config.current_session_id
-            prices = product.taxes_id.compute_all(product.lst_price, session.currency_id, 1, product, partner)
-            self.uid = admin.id
-            self.session_id = session.id
-            self.pricelist_id = pos_config.pricelist_id.id
-            self.cash_id = pos_config.payment_method_ids.filtered("is_cash_count")[:1].id
-            self.partner_id = partner.id
-            self.product_id = product.id
-            self.price = product.lst_price
-            self.tax_ids = product.taxes_id.ids
-            self.incl, self.excl = prices["total_included"], prices["total_excluded"]
-            rounding = pos_config.rounding_method
-            self.paid = rounding.round(self.incl) if pos_config.cash_rounding else self.incl
+        partner = env["res.partner"].search([("name", "=", "Bench Invoiced Customer")], limit=1)
+        partner = partner or env["res.partner"].create({"name": "Bench Invoiced Customer"})
+        session = pos_config.current_session_id
+        prices = product.taxes_id.compute_all(product.lst_price, session.currency_id, 1, product, partner)
+        self.partner_id = partner.id
+        self.product_id = product.id
+        self.price = product.lst_price
+        self.tax_ids = product.taxes_id.ids
+        self.incl, self.excl = prices["total_included"], prices["total_excluded"]
+        rounding = pos_config.rounding_method
+        self.paid = rounding.round(self.incl) if pos_config.cash_rounding else self.incl
 
     def order(self, sign, n, line_values=None):
         order_uuid = str(uuid.uuid4())

@@ -16,11 +16,9 @@ import statistics
 import time
 import uuid
 
-from common import bench_parser, ensure_databases, parse_args
+from common import MainTill, bench_parser, ensure_databases, parse_args
 
-import odoo
 from odoo import api, fields
-from odoo.modules.registry import Registry
 
 
 def server_cpu(cr):
@@ -34,43 +32,28 @@ def cpu(cr):
     return time.thread_time() + server_cpu(cr)
 
 
-class Till:
+class Till(MainTill):
     """One open POS session in one database, syncing orders like the till."""
 
-    def __init__(self, dbname):
-        self.registry = Registry(dbname)
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-            admin = env.ref("base.user_admin")
-            env = env(user=admin)
-            pos_config = env.ref("point_of_sale.pos_config_main")
-            if not pos_config.current_session_id:
-                pos_config.open_ui()
-                pos_config.current_session_id.set_opening_control(0, None)
-            session = pos_config.current_session_id
-            methods = pos_config.payment_method_ids
-            pay_later = methods.filtered(lambda m: m.type == "pay_later")[:1]
-            if not pay_later:
-                pay_later = env["pos.payment.method"].create(
-                    {"name": "Customer Account", "split_transactions": True}
-                )
-                pos_config.payment_method_ids = [fields.Command.link(pay_later.id)]
-            partners = env["res.partner"].search([("name", "=like", "Bench Customer %")])
-            if len(partners) < 50:
-                partners |= env["res.partner"].create(
-                    [{"name": f"Bench Customer {i}"} for i in range(len(partners), 50)]
-                )
-            product = env["product.product"].search(
-                [("available_in_pos", "=", True), ("list_price", ">", 0)], order="id", limit=1
+    def _set_up(self, env, pos_config):
+        pay_later = pos_config.payment_method_ids.filtered(lambda m: m.type == "pay_later")[:1]
+        if not pay_later:
+            pay_later = env["pos.payment.method"].create(
+                {"name": "Customer Account", "split_transactions": True}
             )
-            self.uid = admin.id
-            self.session_id = session.id
-            self.pricelist_id = pos_config.pricelist_id.id
-            self.cash_id = methods.filtered("is_cash_count")[:1].id
-            self.pay_later_id = pay_later.id
-            self.partner_ids = partners.ids
-            self.product_id = product.id
-            self.price = product.lst_price
+            pos_config.payment_method_ids = [fields.Command.link(pay_later.id)]
+        partners = env["res.partner"].search([("name", "=like", "Bench Customer %")])
+        if len(partners) < 50:
+            partners |= env["res.partner"].create(
+                [{"name": f"Bench Customer {i}"} for i in range(len(partners), 50)]
+            )
+        product = env["product.product"].search(
+            [("available_in_pos", "=", True), ("list_price", ">", 0)], order="id", limit=1
+        )
+        self.pay_later_id = pay_later.id
+        self.partner_ids = partners.ids
+        self.product_id = product.id
+        self.price = product.lst_price
 
     def order(self, n):
         order_uuid = str(uuid.uuid4())

@@ -7,6 +7,9 @@ import re
 import subprocess
 import sys
 
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
 from odoo.tools import config
 
 DEFAULT_DB_PREFIX = "bench_"
@@ -99,3 +102,32 @@ def ensure_databases(args):
         run_odoo(args.config, args.db.ledger, "-i", "pos_customer_ledger")
     else:  # a database left by older code
         run_odoo(args.config, args.db.ledger, "-u", "pos_customer_ledger")
+
+
+class MainTill:
+    """The main point of sale of one database's demo data, with an open
+    session, as its admin: what a benchmark's till syncs orders into.
+    Subclasses configure the point of sale before its session opens
+    (_configure) and add their own data (_set_up)."""
+
+    def __init__(self, dbname):
+        self.registry = Registry(dbname)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env = env(user=env.ref("base.user_admin"))
+            pos_config = env.ref("point_of_sale.pos_config_main")
+            if not pos_config.current_session_id:
+                self._configure(env, pos_config)
+                pos_config.open_ui()
+                pos_config.current_session_id.set_opening_control(0, None)
+            self.uid = env.uid
+            self.session_id = pos_config.current_session_id.id
+            self.pricelist_id = pos_config.pricelist_id.id
+            self.cash_id = pos_config.payment_method_ids.filtered("is_cash_count")[:1].id
+            self._set_up(env, pos_config)
+
+    def _configure(self, env, pos_config):
+        """Set up ``pos_config`` before its session opens."""
+
+    def _set_up(self, env, pos_config):
+        """Create or find the benchmark's own data."""

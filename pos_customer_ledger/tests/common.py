@@ -11,19 +11,34 @@ from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCom
 CASHIER_GROUPS = "base.group_user,point_of_sale.group_pos_user"
 
 
+def company_user(env, login, groups, company, **values):
+    """A user of ``company`` only, in ``groups`` (comma-separated xml ids)."""
+    return new_test_user(
+        env,
+        login=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+        **values,
+    )
+
+
 class LedgerTestCommon(TestPoSCommon):
     """The basic POS of TestPoSCommon: cash, bank and pay-later methods; customers."""
 
     @classmethod
     def company_user(cls, login, groups, **values):
         """A user of the test company only, in ``groups`` (comma-separated xml ids)."""
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            **values,
+        return company_user(cls.env, login, groups, cls.company, **values)
+
+    @classmethod
+    def set_adjustment_journal(cls):
+        """Book the company's ledger adjustments in the miscellaneous journal, against expenses."""
+        cls.company.write(
+            {
+                "ledger_adjustment_journal_id": cls.company_data["default_journal_misc"].id,
+                "ledger_adjustment_account_id": cls.company_data["default_account_expense"].id,
+            }
         )
 
     @classmethod

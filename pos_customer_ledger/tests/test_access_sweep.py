@@ -10,10 +10,12 @@ import inspect
 import json
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
+from odoo.tests import HttpCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.pos_customer_ledger.tools.access import RIGHTS, _refusal
+
+from .common import CASHIER_GROUPS, company_user
 
 ADDON_MODULES = "odoo.addons.pos_customer_ledger"  # the addon and its bridges
 ADDONS = ("pos_customer_ledger", "pos_customer_ledger_mass_mailing")
@@ -92,18 +94,12 @@ class TestAccessSweep(HttpCase):
         cls.company_b = cls.env["res.company"].create({"name": "Ledger Sweep Other Company"})
 
         def user(login, groups, company=cls.company_a):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
+            return company_user(cls.env, login, groups, company)
 
         cls.users = {
             "portal": user("sweep_portal", "base.group_portal"),
             "internal": user("sweep_internal", "base.group_user"),
-            "cashier": user("sweep_cashier", "base.group_user,point_of_sale.group_pos_user"),
+            "cashier": user("sweep_cashier", CASHIER_GROUPS),
             "auditor": user("sweep_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor"),
             "manager": user("sweep_manager", "base.group_user,pos_customer_ledger.group_ledger_manager"),
             "other_company_manager": user(

@@ -22,12 +22,7 @@ class TestLedgerInputBounds(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "ledger_adjustment_journal_id": cls.company_data["default_journal_misc"].id,
-                "ledger_adjustment_account_id": cls.company_data["default_account_expense"].id,
-            }
-        )
+        cls.set_adjustment_journal()
         cls.today = fields.Date.context_today(cls.env.user)
         cls.cash_journal = cls.cash_pm1.journal_id
 

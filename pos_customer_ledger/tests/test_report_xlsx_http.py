@@ -3,9 +3,11 @@ import json
 
 import openpyxl
 
-from odoo import Command, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo import http
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
+
+from .common import CASHIER_GROUPS, company_user
 
 
 @tagged("post_install", "-at_install")
@@ -16,18 +18,10 @@ class TestLedgerReportXlsxHttp(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         company = cls.env.ref("base.main_company")
-
-        def user(login, groups):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
-
-        cls.auditor = user("xlsx_http_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor")
-        cls.cashier = user("xlsx_http_cashier", "base.group_user,point_of_sale.group_pos_user")
+        cls.auditor = company_user(
+            cls.env, "xlsx_http_auditor", "base.group_user,pos_customer_ledger.group_ledger_auditor", company
+        )
+        cls.cashier = company_user(cls.env, "xlsx_http_cashier", CASHIER_GROUPS, company)
         cls.closing = cls.env["pos.customer.ledger.closing"].with_company(company).create({})
         cls.closing.action_close()
 
