@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.posting_rules import owes
+
 # rows of each list on the ledger card at the till
 POS_CARD_LIMIT = 5
 
@@ -50,6 +52,7 @@ class PosCustomerLedgerPosCard(models.AbstractModel):
             "partner_id": commercial.id,
             "name": commercial.display_name,
             "balance": commercial.ledger_balance,
+            "owes": owes(currency, commercial.ledger_balance),
             "currency": {
                 "id": currency.id,
                 "symbol": currency.symbol,

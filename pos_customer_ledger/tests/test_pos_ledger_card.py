@@ -93,6 +93,13 @@ class TestPosLedgerCard(LedgerTestCommon):
             card["segment"]["label"], dict(RFM_SEGMENTS)[self.customer.rfm_segment], "translated"
         )
 
+    def test_card_says_whether_the_customer_owes(self):
+        self.sync(self.customer, lines=[(self.tea, 2)], payments=[(self.pay_later_pm, 10.0)])
+        self.assertIs(self.card()["owes"], True)
+        self.assertIs(self.card(self.other_customer)["owes"], False)
+        self.Entry.post_manual_entry("opening", self.other_customer, -5.0, fields.Date.today(), "Deposit")
+        self.assertIs(self.card(self.other_customer)["owes"], False)
+
     def test_balance_due_on_customer_account(self):
         self.sync(self.customer, lines=[(self.tea, 2)], payments=[(self.pay_later_pm, 10.0)])
         self.assertAlmostEqual(self.card()["balance"], 10.0)
