@@ -2,7 +2,11 @@ import pytz
 from psycopg2.extras import Json
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
+
+from ..tools import posting_rules
 
 VISIT_KINDS = ("sale", "refund")
 # the visit profile columns: postings add to them, the nightly rebuild recomputes them
@@ -36,6 +40,9 @@ class PosCustomerLedgerPartnerStat(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     balance = fields.Monetary(readonly=True, help="What the customer owes.")
+    owes = fields.Boolean(
+        compute="_compute_owes", search="_search_owes", help="The balance is an amount the customer owes."
+    )
     order_count = fields.Integer(string="Orders", readonly=True)
     total_spent = fields.Monetary(readonly=True, help="Sales net of refunds.")
     avg_basket = fields.Monetary(string="Average Basket", compute="_compute_avg_basket")
@@ -71,6 +78,24 @@ class PosCustomerLedgerPartnerStat(models.Model):
     def _compute_avg_basket(self):
         for stat in self:
             stat.avg_basket = stat.total_spent / stat.order_count if stat.order_count else 0.0
+
+    @api.depends("balance", "currency_id")
+    def _compute_owes(self):
+        for stat in self:
+            stat.owes = posting_rules.owes(stat.currency_id, stat.balance)
+
+    def _search_owes(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on whether the customer owes: %s", operator))
+        # each company's rows in its own currency
+        companies = self.env["res.company"].sudo().with_context(active_test=False).search([])
+        domain = expression.OR(
+            [
+                [("company_id", "=", company.id), *posting_rules.owes_domain(company.currency_id)]
+                for company in companies
+            ]
+        )
+        return domain if (operator == "=") == value else ["!", *domain]
 
     @api.model
     def _apply_entry_sql(self, vals, tz):

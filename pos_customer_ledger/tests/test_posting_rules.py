@@ -64,6 +64,11 @@ class TestLedgerOwesRule(LedgerTestCommon):
                 self.assertEqual(in_sql, expected)
                 found = self.Stat.search([("id", "=", self.stat.id), *owes_domain(currency)])
                 self.assertEqual(bool(found), expected)
+                # the customer balances' field and their "With Dues" filter
+                self.assertEqual(self.stat.owes, expected)
+                for operator, value in (("=", True), ("!=", False), ("=", False)):
+                    found = self.Stat.search([("id", "=", self.stat.id), ("owes", operator, value)])
+                    self.assertEqual(bool(found), expected == (value == (operator == "=")))
 
     def test_aged_dues_and_outstanding_statement_ignore_a_residue(self):
         Aging = self.env["pos.customer.ledger.aging"]
