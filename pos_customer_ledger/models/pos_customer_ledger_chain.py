@@ -93,21 +93,23 @@ class PosCustomerLedgerChain(models.Model):
             )
         )
 
-    def _advance_sql(self, company_id, sequence, entry_hash):
+    def _advance_sql(self, company_id, sequence, entry_hash, condition=None):
         """SQL CTE body moving the locked head to the new entry; yields ``company_id``.
 
-        Yields nothing if the head is not where the caller left it.
+        Yields nothing if the head is not where the caller left it, or if
+        ``condition`` does not hold.
         """
         return SQL(
             """
             UPDATE pos_customer_ledger_chain
                SET last_sequence = %(sequence)s, last_hash = %(hash)s
-             WHERE company_id = %(company)s AND last_sequence = %(sequence)s - 1
+             WHERE company_id = %(company)s AND last_sequence = %(sequence)s - 1 AND %(condition)s
             RETURNING company_id
             """,
             company=company_id,
             sequence=sequence,
             hash=entry_hash,
+            condition=condition or SQL("TRUE"),
         )
 
     def _record_verification(self, company, result):

@@ -50,6 +50,8 @@ POSTED_FIELDS = (
 # preferences: {payment method id: payments} and [(product, category, qty, amount)].
 POSTING_EXTRAS = ("payment_method_counts", "lines")
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
+# one SQL object for a row's values: composing one per column costs every till sync
+VALUES_PLACEHOLDERS = ", ".join(["%s"] * len(ENTRY_COLUMNS))
 MANUAL_KINDS = ("adjustment", "opening")
 # What _post_bulk posts: kinds that leave the visit profiles alone.
 BULK_KINDS = ("opening",)
@@ -254,7 +256,8 @@ class PosCustomerLedgerEntry(models.Model):
         balance, compute sequence, name, balance and hash in Python, then one
         statement advances the head, updates the customer's totals and inserts
         the row. Nothing is written before that statement, so an entry is
-        complete or absent, never half written.
+        complete or absent, never half written. A POS order that has an entry
+        already is skipped, in that statement: postings are idempotent.
         """
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
@@ -289,19 +292,40 @@ class PosCustomerLedgerEntry(models.Model):
                     SELECT %(values)s FROM chain
                     RETURNING id
                     """,
-                    chain=Chain._advance_sql(company_id, sequence, row["entry_hash"]),
+                    chain=Chain._advance_sql(
+                        company_id, sequence, row["entry_hash"], self._not_posted_sql(row["pos_order_id"])
+                    ),
                     stat=Stat._apply_entry_sql(vals, head.tz),
                     columns=columns,
-                    values=SQL(", ").join(SQL("%s", row[column]) for column in ENTRY_COLUMNS),
+                    values=SQL(VALUES_PLACEHOLDERS, *(row[column] for column in ENTRY_COLUMNS)),
                 )
             )
             if not result:
+                if vals.get("pos_order_id") and self._posted_pos_order(vals["pos_order_id"]):
+                    continue
                 raise UserError(self.env._("The ledger chain moved while posting; please try again."))
             row["id"] = result[0][0]
             rows.append(row)
         if rows:
             self._invalidate_after_posting()
         return rows
+
+    @api.model
+    def _not_posted_sql(self, pos_order_id):
+        """SQL condition: POS order ``pos_order_id`` has no entry yet (None: no order, no condition)."""
+        if not pos_order_id:
+            return None
+        return SQL(
+            "NOT EXISTS (SELECT 1 FROM pos_customer_ledger_entry WHERE pos_order_id = %s)", pos_order_id
+        )
+
+    @api.model
+    def _posted_pos_order(self, pos_order_id):
+        return bool(
+            self.env.execute_query(
+                SQL("SELECT 1 FROM pos_customer_ledger_entry WHERE pos_order_id = %s", pos_order_id)
+            )
+        )
 
     @api.model
     def _check_posted_fields(self, vals, extras=()):
@@ -316,9 +340,7 @@ class PosCustomerLedgerEntry(models.Model):
         self.env["pos.customer.ledger.chain"].invalidate_model(flush=False)
         self.env["pos.customer.ledger.partner.stat"].invalidate_model(flush=False)
         Partner = self.env["res.partner"]
-        Partner.invalidate_model(
-            [name for name in Partner._fields if name.startswith("ledger_")], flush=False
-        )
+        Partner.invalidate_model(Partner._ledger_field_names(), flush=False)
 
     @api.model
     def _post_bulk(self, vals_list):
@@ -444,8 +466,13 @@ class PosCustomerLedgerEntry(models.Model):
             return self.browse()
         postings = orders._prepare_ledger_postings()
         rows = self._post_rows(postings)
+        dates = {row["pos_order_id"]: row["date"] for row in rows}
         self.env["pos.customer.preference"].sudo()._apply_postings(
-            [{**posting, "date": row["date"]} for posting, row in zip(postings, rows, strict=True)]
+            [
+                {**posting, "date": dates[posting["pos_order_id"]]}
+                for posting in postings
+                if posting["pos_order_id"] in dates
+            ]
         )
         return self.browse([row["id"] for row in rows])
 

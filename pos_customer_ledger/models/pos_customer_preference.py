@@ -1,4 +1,5 @@
 from collections import defaultdict
+from itertools import chain
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -134,7 +135,7 @@ class PosCustomerPreference(models.Model):
                   FROM pos_customer_preference
                  WHERE (partner_id, company_id) IN (VALUES %s)
                 """,
-                SQL(", ").join(SQL("(%s, %s)", partner, company) for partner, company in customers),
+                SQL(", ".join(["(%s, %s)"] * len(customers)), *chain.from_iterable(customers)),
             )
         )
         totals = {tuple(row[:4]): [row[4], row[5]] for row in rows}
@@ -169,14 +170,12 @@ class PosCustomerPreference(models.Model):
                     rank = EXCLUDED.rank,
                     amount_rank = EXCLUDED.amount_rank
                 """,
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s, %s, %s, %s, %s, %s::timestamp, %s, %s)",
-                        *key,
-                        *(increments[key] if key in increments else (0.0, 0.0, None)),
-                        *ranks[key],
-                    )
-                    for key in changed
+                SQL(
+                    ", ".join(["(%s, %s, %s, %s, %s, %s, %s::timestamp, %s, %s)"] * len(changed)),
+                    *chain.from_iterable(
+                        (*key, *(increments[key] if key in increments else (0.0, 0.0, None)), *ranks[key])
+                        for key in changed
+                    ),
                 ),
             )
         )

@@ -13,7 +13,7 @@ from ..tools.posting_rules import (
     pos_order_kind,
     posts_order,
 )
-from ..tools.validation import check_amount, date_error
+from ..tools.validation import check_amount, date_error, fits_any_currency
 
 # the ids of the orders posted during the current _process_saved_order
 _posted_in_sync = ContextVar("pos_customer_ledger_posted_in_sync", default=None)
@@ -43,12 +43,15 @@ class PosOrder(models.Model):
         """Refuse, before anything is written, a customer's order from the till
         whose amounts the ledger cannot store exactly: the whole sync is then
         rolled back. The ORM would fail on text or post what it cannot hold."""
-        currency = self.env["pos.session"].browse(order["session_id"]).currency_id
         payments = [command[2] for command in order.get("payment_ids") or () if command[0] == 0]
-        for name in ("amount_total", "amount_tax", "amount_paid", "amount_return"):
-            check_amount(self.env, order.get(name) or 0.0, currency)
-        for payment in payments:
-            check_amount(self.env, payment.get("amount") or 0.0, currency)
+        names = ("amount_total", "amount_tax", "amount_paid", "amount_return")
+        amounts = [order.get(name) or 0.0 for name in names]
+        amounts += [payment.get("amount") or 0.0 for payment in payments]
+        if all(fits_any_currency(amount) for amount in amounts):
+            return  # the usual case: no need to read the session's currency
+        currency = self.env["pos.session"].browse(order["session_id"]).currency_id
+        for amount in amounts:
+            check_amount(self.env, amount, currency)
 
     def action_pos_order_paid(self):
         res = super().action_pos_order_paid()
@@ -151,13 +154,15 @@ class PosOrder(models.Model):
             entry.write({name: value for name, value in links.items() if value and not entry[name]})
 
     def _prepare_ledger_postings(self):
-        """Everything posting these orders needs, read once: per order that has
-        no entry yet, the values of its entry (in company currency, signed)
-        and, for the customer's habits and preferences, its payments per
-        method and its lines (POSTING_EXTRAS of the entry model).
+        """Everything posting these orders needs, read once: per order, the
+        values of its entry (in company currency, signed) and, for the
+        customer's habits and preferences, its payments per method and its
+        lines (POSTING_EXTRAS of the entry model). An order posted before is
+        skipped by the posting itself, under the chain lock
+        (pos.customer.ledger.entry._post_rows).
 
-        One query for all orders instead of loading partners, payment journals
-        and products: this runs in every till sync.
+        One query for all orders: loading partners, payment journals and
+        products through the ORM costs a till sync several times more.
         """
         self.flush_recordset(["partner_id"])
         self.payment_ids.flush_recordset(["amount", "payment_method_id", "pos_order_id"])
@@ -172,8 +177,7 @@ class PosOrder(models.Model):
                           FROM pos_order_line line
                           JOIN product_product product ON product.id = line.product_id
                           JOIN product_template template ON template.id = product.product_tmpl_id
-                         WHERE line.order_id = o.id),
-                       EXISTS (SELECT 1 FROM pos_customer_ledger_entry entry WHERE entry.pos_order_id = o.id)
+                         WHERE line.order_id = o.id)
                   FROM pos_order o
                   JOIN res_partner partner ON partner.id = o.partner_id
                   CROSS JOIN LATERAL (
@@ -190,8 +194,8 @@ class PosOrder(models.Model):
                 orders=self.ids,
             )
         )
-        read = {order_id: (values, posted) for order_id, *values, posted in rows}
-        return [order._ledger_posting(*read[order.id][0]) for order in self if not read[order.id][1]]
+        read = {order_id: values for order_id, *values in rows}
+        return [order._ledger_posting(*read[order.id]) for order in self]
 
     def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, lines):
         """This order's posting from what _prepare_ledger_postings read."""

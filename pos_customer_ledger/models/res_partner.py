@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, ormcache
 
 from ..tools.access import RIGHTS, ledger_right
 from ..tools.dates import company_today
@@ -239,6 +239,12 @@ class ResPartner(models.Model):
         ids = [partner_id for (partner_id,) in at_risk]
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", ids)]
+
+    @api.model
+    @ormcache()
+    def _ledger_field_names(self):
+        """The partner's fields computed from the ledger, which postings change."""
+        return [name for name in self._fields if name.startswith("ledger_")]
 
     @api.depends_context("allowed_company_ids")
     def _compute_ledger_stats(self):

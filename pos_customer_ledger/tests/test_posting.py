@@ -68,11 +68,19 @@ class TestLedgerPosting(LedgerTestCommon):
         self.env["pos.order"].sync_from_ui([data])
         self.env["pos.order"].sync_from_ui([dict(data)])
         order = self.env["pos.order"].search([("uuid", "=", data["uuid"])])
+        chain = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company.id)])
+        head = chain.last_sequence
         order.action_pos_order_paid()
         order._process_saved_order(False)
-        order._ledger_post()
+        self.assertFalse(order._ledger_post())
         self.assertEqual(len(self.entries_of(order)), 1)
         self.assertEqual(self.customer.ledger_order_count, 1)
+        chain.invalidate_recordset()
+        self.assertEqual(chain.last_sequence, head, "the chain did not move for an order posted before")
+        preference = self.env["pos.customer.preference"].search(
+            [("partner_id", "=", self.customer.id), ("product_id", "=", self.product.id)]
+        )
+        self.assertEqual(preference.qty, 1)
 
     def test_database_refuses_a_second_entry_for_an_order(self):
         entry = self.entries_of(self.sync(self.customer))

@@ -19,8 +19,22 @@ EARLIEST_DATE = datetime(2000, 1, 1)
 FUTURE_MARGIN = timedelta(days=1)
 
 
+# res.currency.rounding has at most 6 decimals: every currency stores an amount below this exactly
+ANY_CURRENCY_MAX_AMOUNT = 10 ** (SIGNIFICANT_DIGITS - 6)
+
+
 def max_amount(currency):
     return 10 ** (SIGNIFICANT_DIGITS - currency.decimal_places)
+
+
+def fits_any_currency(amount):
+    """Whether ``amount`` is a number that every currency stores exactly: then
+    checking it needs no currency."""
+    return (
+        isinstance(amount, (int, float))
+        and not isinstance(amount, bool)
+        and abs(amount) < ANY_CURRENCY_MAX_AMOUNT
+    )
 
 
 def amount_error(env, amount, currency):
