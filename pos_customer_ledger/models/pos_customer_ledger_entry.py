@@ -139,6 +139,10 @@ class PosCustomerLedgerEntry(models.Model):
         help="Signed change in what the customer owes: the part put on the customer's account.",
     )
     balance = fields.Monetary(readonly=True, aggregator=None, help="What the customer owes after this entry.")
+    amount = fields.Monetary(
+        compute="_compute_amount",
+        help="The total of a sale or a refund; for a payment, the amount the customer paid.",
+    )
     move_id = fields.Many2one(
         "account.move",
         string="Journal Entry",
@@ -180,6 +184,15 @@ class PosCustomerLedgerEntry(models.Model):
         ),
         ("sequence_positive", "check (sequence_number > 0)", "Ledger sequence numbers start at 1."),
     ]
+
+    @api.depends("kind", "amount_total", "amount_due")
+    def _compute_amount(self):
+        for entry in self:
+            # a settlement has no products: what it pays is what it takes off the dues
+            if entry.kind == "payment":
+                entry.amount = entry.amount_total - entry.amount_due
+            else:
+                entry.amount = entry.amount_total
 
     def _auto_init(self):
         res = super()._auto_init()

@@ -80,7 +80,7 @@ class PosCustomerLedgerPosCard(models.AbstractModel):
                 ("company_id", "=", self.env.company.id),
                 ("pos_order_id", "!=", False),
             ],
-            ["date", "kind", "amount_total"],
+            ["date", "kind", "amount_total", "amount_due"],
             order="date desc, id desc",
             limit=POS_CARD_LIMIT,
         )
@@ -90,7 +90,7 @@ class PosCustomerLedgerPosCard(models.AbstractModel):
                 "date": fields.Datetime.to_string(entry.date),
                 "kind": entry.kind,
                 "kind_label": kinds[entry.kind],
-                "amount": entry.amount_total,
+                "amount": entry.amount,
             }
             for entry in entries
         ]

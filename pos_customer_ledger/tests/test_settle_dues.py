@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -184,3 +185,39 @@ class TestLedgerSettleDues(LedgerTestCommon):
             self.env["res.partner"].with_user(stranger).browse(self.customer.id).get_ledger_dues_for_pos(
                 self.config.id
             )
+
+    def test_a_payment_shows_the_amount_paid_and_the_balance_left(self):
+        """Not the order's total of 0: the entry, the card, the lists and the
+        statement show the 20.00 paid and the 12.10 left."""
+        self.owe()
+        order = self.settle(self.customer_contact, 20.0)
+        entry = self.entries_of(order)
+        self.assertRecordValues(
+            entry, [{"amount_total": 0.0, "amount": 20.0, "amount_due": -20.0, "balance": 12.1}]
+        )
+        sale = self.Entry.search([("partner_id", "=", self.customer.id), ("kind", "=", "sale")])
+        self.assertRecordValues(sale, [{"amount": 32.1, "amount_due": 32.1}])
+
+        card = self.customer_contact.ledger_pos_card(self.config.id)
+        self.assertAlmostEqual(card["balance"], 12.1)
+        self.assertEqual(
+            [(visit["kind"], visit["amount"]) for visit in card["last_visits"]],
+            [("payment", 20.0), ("sale", 32.1)],
+        )
+
+        Entry = self.env["pos.customer.ledger.entry"]
+        list_arch = Entry.get_view(view_type="list")["arch"]
+        self.assertIn('name="amount"', list_arch)
+        form_arch = Entry.get_view(view_type="form")["arch"]
+        self.assertIn('<field name="amount" string="Paid"', form_arch)
+        self.assertIn('name="amount"', self.env["res.partner"].get_view(view_type="form")["arch"])
+
+        today = fields.Date.context_today(self.customer)
+        statement = self.env["pos.customer.ledger.statement.wizard"]._statement_of(
+            self.customer, today - timedelta(days=10), today, "activity"
+        )
+        lines = statement._get_statement_data()["statements"][0]["lines"]
+        self.assertEqual(
+            [(line["kind"], line["total"], line["dues"], round(line["balance"], 2)) for line in lines],
+            [("sale", 32.1, 32.1, 32.1), ("payment", 20.0, -20.0, 12.1)],
+        )

@@ -153,7 +153,7 @@ class LedgerStatementWizard(models.TransientModel):
                 lines.append(
                     {
                         **self._line(entry),
-                        "total": entry.amount_total,
+                        "total": entry.amount,
                         "dues": entry.amount_due,
                         "balance": balance,
                     }

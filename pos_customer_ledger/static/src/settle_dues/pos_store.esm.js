@@ -97,6 +97,8 @@ patch(PosStore.prototype, {
         order.set_partner(partner);
         const line = order.add_paymentline(method);
         line.set_amount(-parse(buffer));
+        // Odoo ticked Invoice if the customer is a company: a settlement is never invoiced
+        order.set_to_invoice(false);
         this.showScreen("PaymentScreen", { orderUuid: order.uuid });
     },
 });
