@@ -105,8 +105,14 @@ ensure_postgres() {
     if [ -z "${PGHOST:-}" ] && ! command -v pg_ctlcluster >/dev/null; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
             say "Installing PostgreSQL from Debian packages"
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
-                || die "apt-get could not install postgresql."
+            mkdir -p "$STATE"
+            # waits for another apt-get holding the lock; the log's tail says why it failed
+            if ! { apt-get -q -o DPkg::Lock::Timeout=600 update \
+                && DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 install -y postgresql; } \
+                >"$STATE/apt.log" 2>&1; then
+                tail -n 5 "$STATE/apt.log" >&2
+                die "apt-get could not install postgresql (the lines above say why; full log: $STATE/apt.log)."
+            fi
         else
             die "No PostgreSQL server answers and none is installed. Install PostgreSQL, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
         fi
@@ -146,20 +152,33 @@ max_cron_threads = ${MAX_CRON_THREADS:-1}
 EOF
 }
 
-# wkhtmltopdf prints PDF reports; chromium runs the browser tours. Tests that need
-# them are skipped, saying so, when they are missing.
+# wkhtmltopdf prints PDF reports, with the CJK fonts for Chinese statements (without
+# them every Chinese character vanishes); pdftotext reads them back in the tests;
+# chromium runs the browser tours. Tests that need them are skipped, saying so, when
+# they are missing.
 ensure_system_tools() {
     local missing=()
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
+    fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
     [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        say "Installing ${missing[*]} from Debian packages"
-        if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
-            return 0
-        fi
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        say "WARNING: ${missing[*]} not installed (needs root and apt-get); PDF and browser tests will be skipped."
+        return 0
     fi
-    say "WARNING: ${missing[*]} not installed (needs root and apt-get); PDF and browser tests will be skipped."
+    say "Installing ${missing[*]} from Debian packages"
+    # another apt-get or unattended-upgrades may hold the lock: wait for it (10 minutes)
+    local apt=(apt-get -q -o DPkg::Lock::Timeout=600) log="$STATE/apt.log"
+    mkdir -p "$STATE"
+    if ! "${apt[@]}" update >"$log" 2>&1; then
+        tail -n 5 "$log" >&2
+        die "apt-get update failed (the lines above say why; full log: $log)."
+    fi
+    if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y "${missing[@]}" >>"$log" 2>&1; then
+        tail -n 5 "$log" >&2
+        die "apt-get could not install ${missing[*]} (the lines above say why; full log: $log)."
+    fi
 }
 
 setup() {
