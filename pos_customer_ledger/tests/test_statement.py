@@ -26,15 +26,13 @@ class TestLedgerStatement(LedgerTestCommon):
         self.other = self.sync(self.other_customer, qty=3, payments=[(self.pay_later_pm, 32.1)], days_ago=1)
 
     def _read_sections(self, content):
-        """Rows of the first sheet, split into one list per customer."""
-        sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        sections, current = {}, None
-        for row in rows[4:]:
-            if row[0] and not row[1] and row[0] != "Date":
-                current = sections.setdefault(row[0], [])
-            elif current is not None and any(row):
-                current.append(row)
+        """Rows under the header of each customer's sheet, by customer."""
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        sections = {}
+        for sheet in book.worksheets:
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            self.assertEqual(rows[4][:2], ["Date", "Reference"])
+            sections[rows[3][0]] = [row for row in rows[5:] if any(row)]
         return sections
 
     def test_statement_figures_for_several_customers(self):
@@ -162,20 +160,53 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
         )
         content = self.render_report_action(wizard.action_export_xlsx())
-        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book[self.customer.display_name[:31]]
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][0], "Outstanding Statement")
-        customer_at = next(i for i, row in enumerate(rows) if row[0] == self.customer.display_name)
-        other_at = next(i for i, row in enumerate(rows) if row[0] == self.other_customer.display_name)
-        first, last = sorted((customer_at, other_at))
-        section = rows[customer_at : other_at if customer_at == first else None]
-        lines = [row for row in section if isinstance(row[1], str) and row[1].startswith("LEDG/")]
+        self.assertEqual(rows[3][0], self.customer.display_name)
+        self.assertEqual(rows[4][:2], ("Date", "Reference"))
+        self.assertEqual(sheet.freeze_panes, "A6")
+        lines = [row for row in rows if isinstance(row[1], str) and row[1].startswith("LEDG/")]
         # the cash sale owes nothing; the older sale is 5 days overdue
         self.assertEqual([(row[5], row[7]) for row in lines], [(5, 10.7), (0, 21.4)])
-        aging = next(row for row in section if row[1] == "Aging")
+        totals = next(row for row in rows if row[1] == "Totals")
+        self.assertAlmostEqual(totals[7], 32.1)
+        aging = next(row for row in rows if row[1] == "Aging")
         self.assertEqual(aging[3:8], (21.4, 10.7, 0.0, 0.0, 0.0))
-        total = next(row for row in section if row[1] == "Total due")
+        total = next(row for row in rows if row[1] == "Total due")
         self.assertEqual(total[7], 32.1)
+        other = list(book[self.other_customer.display_name[:31]].iter_rows(values_only=True))
+        self.assertEqual(next(row for row in other if row[1] == "Total due")[7], 32.1)
+
+    def test_xlsx_statement_has_a_sheet_per_customer(self):
+        """Sheet names are unique, at most 31 characters, without the characters
+        Excel refuses, whatever the customers are called."""
+        long_name = "Shanghai Lujiazui Café & Bakery [Head Office]: Accounts/Payable?"
+        named = self.env["res.partner"].create([{"name": long_name}, {"name": long_name}, {"name": "'*'"}])
+        for partner in named:
+            self.sync(partner, payments=[(self.pay_later_pm, 10.7)])
+        partners = self.partners | named
+        content = partners.ledger_statement_xlsx(self.today - timedelta(days=30), self.today)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(len(book.worksheets), 5)
+        names = book.sheetnames
+        self.assertEqual(len({name.casefold() for name in names}), 5)
+        for name in names:
+            self.assertLessEqual(len(name), 31)
+            self.assertFalse(set(name) & set("[]:*?/\\"), name)
+        customers = []
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            self.assertEqual(sheet.freeze_panes, "A6", "the column titles stay in view")
+            self.assertEqual(rows[4][0], "Date")
+            customers.append((rows[3][0], next(row for row in rows if row[1] == "Closing balance")[8]))
+        self.assertEqual(
+            sorted(name for name, _closing in customers), sorted(partners.mapped("display_name"))
+        )
+        self.assertIn((self.customer.display_name, 32.1), customers)
+        cafe = [name for name in names if name.startswith("Shanghai Lujiazui Café & Ba")]
+        self.assertEqual(len(cafe), 2, names)
 
     def test_statements_in_each_customer_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
