@@ -5,6 +5,7 @@ menu, the statement mail). All read the wizard's ``_get_statement_data``."""
 import re
 
 from odoo import api, models
+from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 from ..tools.access import check_ledger_right, ledger_right
 from ..tools.dates import company_today
@@ -29,11 +30,25 @@ def sheet_name(name, taken, fallback):
     return candidate
 
 
-def _report_values(data):
+def _line_time_formatter(env):
+    """Formats a line's time (the company's already) in a language's date
+    format and its time format without seconds."""
+
+    def format_line_time(value, lang_code):
+        lang = get_lang(env, lang_code)
+        locale = babel_locale_parse(lang.code)
+        pattern = posix_to_ldml(f"{lang.date_format} {lang.short_time_format}", locale=locale)
+        return format_datetime(env, value, tz="UTC", dt_format=pattern, lang_code=lang.code)
+
+    return format_line_time
+
+
+def _report_values(env, data):
     """QWeb values of a statement, one document per customer."""
     statements = data["statements"]
     return {
         **data,
+        "format_line_time": _line_time_formatter(env),
         "doc_ids": [statement["partner"].id for statement in statements],
         "doc_model": "res.partner",
         "docs": [statement["partner"] for statement in statements],
@@ -52,7 +67,7 @@ class CustomerStatementReport(models.AbstractModel):
         # the report engine calls this directly (report routes, RPC)
         check_ledger_right(self.env, "audit")
         wizard = self.env["pos.customer.ledger.statement.wizard"].browse(docids)
-        return _report_values(wizard._get_statement_data())
+        return _report_values(self.env, wizard._get_statement_data())
 
 
 class PartnerOutstandingStatementReport(models.AbstractModel):
@@ -74,7 +89,7 @@ class PartnerOutstandingStatementReport(models.AbstractModel):
                 "company_id": self.env.company.id,
             }
         )
-        return _report_values(statement._get_statement_data())
+        return _report_values(self.env, statement._get_statement_data())
 
 
 class CustomerStatementXlsx(models.AbstractModel):
