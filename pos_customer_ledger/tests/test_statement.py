@@ -1,15 +1,37 @@
 import io
+import shutil
+import subprocess
+import unicodedata
 from datetime import timedelta
 
 import openpyxl
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from ..tools.dates import company_today, day_start, local_datetime
 from .common import LedgerTestCommon
+
+CHINESE_CUSTOMER = "上海陆家嘴咖啡馆"
+
+
+def pdf_text(case, content):
+    """The text of a PDF as poppler's pdftotext reads it (installed by the setup).
+    wkhtmltopdf names a glyph shared by a character and its Kangxi radical (日
+    and ⽇) by the radical: NFKC gives the character back, but ⼾ becomes the
+    traditional 戶 where the statement printed 户."""
+    if not shutil.which("pdftotext"):
+        case.skipTest("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read")
+    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text.decode().replace("\u2f3e", "户"))
+    return " ".join(text.split())
+
+
+def activate_chinese(env):
+    env["res.lang"]._activate_lang("zh_CN")
+    env["ir.module.module"]._load_module_terms(["pos_customer_ledger"], ["zh_CN"], overwrite=True)
 
 
 @tagged("post_install", "-at_install")
@@ -243,6 +265,38 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         )
         self.assertIn(self.customer.name, text)
         self.assertIn(self.other_customer.name, text)
+
+    def test_chinese_pdf_statement(self):
+        """A Chinese customer's statement keeps its Chinese (the fonts the setup
+        installs), its dates in Chinese without seconds, and stays small."""
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
+            self.skipTest("wkhtmltopdf is not usable: the PDF statement cannot be rendered")
+        activate_chinese(self.env)
+        chinese = self.env["res.partner"].create({"name": CHINESE_CUSTOMER, "lang": "zh_CN"})
+        self.sync(chinese, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=2)
+        partners = chinese | self.customer
+        statements = partners.with_context(force_report_rendering=True)
+        if HttpCase.http_port():
+            # wkhtmltopdf reads the layout's style sheets from the running server
+            self.env["ir.config_parameter"].sudo().set_param("report.url", HttpCase.base_url())
+        content = statements.ledger_statement_pdf(self.today - timedelta(days=30), self.today)
+        # the layout's web fonts, drawn as outlines, made it 1.2-1.8 MB for two pages
+        self.assertLess(len(content), 300_000)
+        text = pdf_text(self, content)
+        self.assertIn(CHINESE_CUSTOMER, text, "no CJK font for wkhtmltopdf? (Debian: fonts-noto-cjk)")
+        self.assertIn("客户对账单", text)
+        self.assertIn("Customer Statement", text, "the other customer's statement is in English")
+        day = self.today - timedelta(days=2)
+        self.assertIn(f"{day.year}年{day.month:02d}月{day.day:02d}日", text)
+        self.assertNotIn("秒", text, "times without seconds")
+        self.assertIn("Totals", text)
+        self.assertIn("21.40", text)
+
+        content = statements.ledger_statement_pdf(self.today, self.today, "outstanding")
+        text = pdf_text(self, content)
+        self.assertIn(CHINESE_CUSTOMER, text)
+        self.assertIn("未结清对账单", text)
+        self.assertIn(f"{self.today.year}年{self.today.month:02d}月{self.today.day:02d}日", text)
 
     def test_pdf_from_the_wizard_is_a_report_action(self):
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
