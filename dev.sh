@@ -94,6 +94,31 @@ ensure_venv() {
         | xargs -I{} sh -c "echo '$ODOO_SRC' > {}/odoo_src.pth"
 }
 
+# apt-get that waits (10 minutes) for another apt-get or dpkg holding the lock and
+# retries when the lock is still held; its output goes to .state/apt.log
+apt_get() {
+    local attempt
+    for attempt in 1 2 3; do
+        if DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@" >>"$STATE/apt.log" 2>&1; then
+            return 0
+        fi
+        grep -qiE "could not get lock|unable to (acquire|lock)" <(tail -n 5 "$STATE/apt.log") || return 1
+        say "Another process holds apt's lock; retrying in 30 s ($attempt/3)"
+        sleep 30
+    done
+    return 1
+}
+
+# apt_install PACKAGE...: installs them, or prints apt's own words for why not and fails
+apt_install() {
+    mkdir -p "$STATE"
+    : >"$STATE/apt.log"
+    apt_get update && apt_get install -y "$@" && return 0
+    say "apt-get could not install $*; apt said (full log: $STATE/apt.log):"
+    grep -E "^(E|W): " "$STATE/apt.log" | tail -n 5 >&2 || tail -n 5 "$STATE/apt.log" >&2
+    return 1
+}
+
 pg_ok() { psql -X -q -d postgres -c 'select 1' >/dev/null 2>&1; }
 
 as_postgres() {
@@ -105,14 +130,7 @@ ensure_postgres() {
     if [ -z "${PGHOST:-}" ] && ! command -v pg_ctlcluster >/dev/null; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
             say "Installing PostgreSQL from Debian packages"
-            mkdir -p "$STATE"
-            # waits for another apt-get holding the lock; the log's tail says why it failed
-            if ! { apt-get -q -o DPkg::Lock::Timeout=600 update \
-                && DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 install -y postgresql; } \
-                >"$STATE/apt.log" 2>&1; then
-                tail -n 5 "$STATE/apt.log" >&2
-                die "apt-get could not install postgresql (the lines above say why; full log: $STATE/apt.log)."
-            fi
+            apt_install postgresql || die "apt-get could not install postgresql (see above)."
         else
             die "No PostgreSQL server answers and none is installed. Install PostgreSQL, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
         fi
@@ -168,17 +186,8 @@ ensure_system_tools() {
         return 0
     fi
     say "Installing ${missing[*]} from Debian packages"
-    # another apt-get or unattended-upgrades may hold the lock: wait for it (10 minutes)
-    local apt=(apt-get -q -o DPkg::Lock::Timeout=600) log="$STATE/apt.log"
-    mkdir -p "$STATE"
-    if ! "${apt[@]}" update >"$log" 2>&1; then
-        tail -n 5 "$log" >&2
-        die "apt-get update failed (the lines above say why; full log: $log)."
-    fi
-    if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y "${missing[@]}" >>"$log" 2>&1; then
-        tail -n 5 "$log" >&2
-        die "apt-get could not install ${missing[*]} (the lines above say why; full log: $log)."
-    fi
+    apt_install "${missing[@]}" \
+        || say "WARNING: ${missing[*]} not installed (see above); PDF and browser tests will be skipped."
 }
 
 setup() {
