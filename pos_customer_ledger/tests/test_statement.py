@@ -238,7 +238,8 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             self.report_ref, self._statement("activity").ids
         )
         html = html.decode()
-        self.assertEqual(html.count('class="page"'), 2, "one document per customer, in one file")
+        pages = html.count('class="page o_ledger_statement"')
+        self.assertEqual(pages, 2, "one document per customer, in one file")
         english, chinese = (
             html.split(self.other_customer.name, 1)[0],
             html.split(self.other_customer.name, 1)[1],
