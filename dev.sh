@@ -94,6 +94,31 @@ ensure_venv() {
         | xargs -I{} sh -c "echo '$ODOO_SRC' > {}/odoo_src.pth"
 }
 
+# apt-get that waits (10 minutes) for another apt-get or dpkg holding the lock and
+# retries when the lock is still held; its output goes to .state/apt.log
+apt_get() {
+    local attempt
+    for attempt in 1 2 3; do
+        if DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@" >>"$STATE/apt.log" 2>&1; then
+            return 0
+        fi
+        grep -qiE "could not get lock|unable to (acquire|lock)" <(tail -n 5 "$STATE/apt.log") || return 1
+        say "Another process holds apt's lock; retrying in 30 s ($attempt/3)"
+        sleep 30
+    done
+    return 1
+}
+
+# apt_install PACKAGE...: installs them, or prints apt's own words for why not and fails
+apt_install() {
+    mkdir -p "$STATE"
+    : >"$STATE/apt.log"
+    apt_get update && apt_get install -y "$@" && return 0
+    say "apt-get could not install $*; apt said (full log: $STATE/apt.log):"
+    grep -E "^(E|W): " "$STATE/apt.log" | tail -n 5 >&2 || tail -n 5 "$STATE/apt.log" >&2
+    return 1
+}
+
 pg_ok() { psql -X -q -d postgres -c 'select 1' >/dev/null 2>&1; }
 
 as_postgres() {
@@ -105,8 +130,7 @@ ensure_postgres() {
     if [ -z "${PGHOST:-}" ] && ! command -v pg_ctlcluster >/dev/null; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
             say "Installing PostgreSQL from Debian packages"
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
-                || die "apt-get could not install postgresql."
+            apt_install postgresql || die "apt-get could not install postgresql (see above)."
         else
             die "No PostgreSQL server answers and none is installed. Install PostgreSQL, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
         fi
@@ -146,20 +170,24 @@ max_cron_threads = ${MAX_CRON_THREADS:-1}
 EOF
 }
 
-# wkhtmltopdf prints PDF reports; chromium runs the browser tours. Tests that need
-# them are skipped, saying so, when they are missing.
+# wkhtmltopdf prints PDF reports, with the CJK fonts for Chinese statements (without
+# them every Chinese character vanishes); pdftotext reads them back in the tests;
+# chromium runs the browser tours. Tests that need them are skipped, saying so, when
+# they are missing.
 ensure_system_tools() {
     local missing=()
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
+    fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
     [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        say "Installing ${missing[*]} from Debian packages"
-        if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
-            return 0
-        fi
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        say "WARNING: ${missing[*]} not installed (needs root and apt-get); PDF and browser tests will be skipped."
+        return 0
     fi
-    say "WARNING: ${missing[*]} not installed (needs root and apt-get); PDF and browser tests will be skipped."
+    say "Installing ${missing[*]} from Debian packages"
+    apt_install "${missing[@]}" \
+        || say "WARNING: ${missing[*]} not installed (see above); PDF and browser tests will be skipped."
 }
 
 setup() {

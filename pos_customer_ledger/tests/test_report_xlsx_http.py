@@ -9,10 +9,12 @@ from odoo.tools import mute_logger
 
 from .common import CASHIER_GROUPS, company_user
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 @tagged("post_install", "-at_install")
 class TestLedgerReportXlsxHttp(HttpCase):
-    """Print > Month Closing (XLSX), as the browser downloads it."""
+    """XLSX reports and exports, as the browser downloads them."""
 
     @classmethod
     def setUpClass(cls):
@@ -52,3 +54,19 @@ class TestLedgerReportXlsxHttp(HttpCase):
         response = self.download(self.cashier)
         self.assertFalse(response.content.startswith(b"PK"))
         self.assertIn(b"AccessError", response.content)
+
+    def test_xlsx_files_are_served_as_xlsx(self):
+        """Report actions (report_xlsx) and the wizards' downloads (/web/content):
+        the XLSX content type, and no failed zip checks in the log."""
+        response = self.download(self.auditor)
+        self.assertEqual(response.headers["Content-Type"], XLSX_MIMETYPE)
+        wizard = self.env["pos.customer.ledger.aging.wizard"].with_user(self.auditor).create({})
+        action = wizard.action_export_xlsx()
+        self.authenticate(self.auditor.login, self.auditor.login)
+        with self.assertNoLogs("odoo.tools.mimetypes", "WARNING"):
+            response = self.url_open(action["url"])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], XLSX_MIMETYPE)
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        self.assertIn(".xlsx", response.headers["Content-Disposition"])
+        openpyxl.load_workbook(io.BytesIO(response.content))

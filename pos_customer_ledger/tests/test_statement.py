@@ -1,15 +1,37 @@
 import io
+import shutil
+import subprocess
+import unicodedata
 from datetime import timedelta
 
 import openpyxl
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from ..tools.dates import company_today, day_start, local_datetime
 from .common import LedgerTestCommon
+
+CHINESE_CUSTOMER = "上海陆家嘴咖啡馆"
+
+
+def pdf_text(case, content):
+    """The text of a PDF as poppler's pdftotext reads it (installed by the setup).
+    wkhtmltopdf names a glyph shared by a character and its Kangxi radical (日
+    and ⽇) by the radical: NFKC gives the character back, but ⼾ becomes the
+    traditional 戶 where the statement printed 户."""
+    if not shutil.which("pdftotext"):
+        case.skipTest("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read")
+    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text.decode().replace("\u2f3e", "户"))
+    return " ".join(text.split())
+
+
+def activate_chinese(env):
+    env["res.lang"]._activate_lang("zh_CN")
+    env["ir.module.module"]._load_module_terms(["pos_customer_ledger"], ["zh_CN"], overwrite=True)
 
 
 @tagged("post_install", "-at_install")
@@ -26,15 +48,13 @@ class TestLedgerStatement(LedgerTestCommon):
         self.other = self.sync(self.other_customer, qty=3, payments=[(self.pay_later_pm, 32.1)], days_ago=1)
 
     def _read_sections(self, content):
-        """Rows of the first sheet, split into one list per customer."""
-        sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        sections, current = {}, None
-        for row in rows[4:]:
-            if row[0] and not row[1] and row[0] != "Date":
-                current = sections.setdefault(row[0], [])
-            elif current is not None and any(row):
-                current.append(row)
+        """Rows under the header of each customer's sheet, by customer."""
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        sections = {}
+        for sheet in book.worksheets:
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            self.assertEqual(rows[4][:2], ["Date", "Reference"])
+            sections[rows[3][0]] = [row for row in rows[5:] if any(row)]
         return sections
 
     def test_statement_figures_for_several_customers(self):
@@ -162,20 +182,53 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             {"partner_ids": self.partners.ids, "statement_type": "outstanding", "date_to": self.today}
         )
         content = self.render_report_action(wizard.action_export_xlsx())
-        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book[self.customer.display_name[:31]]
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(rows[0][0], "Outstanding Statement")
-        customer_at = next(i for i, row in enumerate(rows) if row[0] == self.customer.display_name)
-        other_at = next(i for i, row in enumerate(rows) if row[0] == self.other_customer.display_name)
-        first, last = sorted((customer_at, other_at))
-        section = rows[customer_at : other_at if customer_at == first else None]
-        lines = [row for row in section if isinstance(row[1], str) and row[1].startswith("LEDG/")]
+        self.assertEqual(rows[3][0], self.customer.display_name)
+        self.assertEqual(rows[4][:2], ("Date", "Reference"))
+        self.assertEqual(sheet.freeze_panes, "A6")
+        lines = [row for row in rows if isinstance(row[1], str) and row[1].startswith("LEDG/")]
         # the cash sale owes nothing; the older sale is 5 days overdue
         self.assertEqual([(row[5], row[7]) for row in lines], [(5, 10.7), (0, 21.4)])
-        aging = next(row for row in section if row[1] == "Aging")
+        totals = next(row for row in rows if row[1] == "Totals")
+        self.assertAlmostEqual(totals[7], 32.1)
+        aging = next(row for row in rows if row[1] == "Aging")
         self.assertEqual(aging[3:8], (21.4, 10.7, 0.0, 0.0, 0.0))
-        total = next(row for row in section if row[1] == "Total due")
+        total = next(row for row in rows if row[1] == "Total due")
         self.assertEqual(total[7], 32.1)
+        other = list(book[self.other_customer.display_name[:31]].iter_rows(values_only=True))
+        self.assertEqual(next(row for row in other if row[1] == "Total due")[7], 32.1)
+
+    def test_xlsx_statement_has_a_sheet_per_customer(self):
+        """Sheet names are unique, at most 31 characters, without the characters
+        Excel refuses, whatever the customers are called."""
+        long_name = "Shanghai Lujiazui Café & Bakery [Head Office]: Accounts/Payable?"
+        named = self.env["res.partner"].create([{"name": long_name}, {"name": long_name}, {"name": "'*'"}])
+        for partner in named:
+            self.sync(partner, payments=[(self.pay_later_pm, 10.7)])
+        partners = self.partners | named
+        content = partners.ledger_statement_xlsx(self.today - timedelta(days=30), self.today)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(len(book.worksheets), 5)
+        names = book.sheetnames
+        self.assertEqual(len({name.casefold() for name in names}), 5)
+        for name in names:
+            self.assertLessEqual(len(name), 31)
+            self.assertFalse(set(name) & set("[]:*?/\\"), name)
+        customers = []
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            self.assertEqual(sheet.freeze_panes, "A6", "the column titles stay in view")
+            self.assertEqual(rows[4][0], "Date")
+            customers.append((rows[3][0], next(row for row in rows if row[1] == "Closing balance")[8]))
+        self.assertEqual(
+            sorted(name for name, _closing in customers), sorted(partners.mapped("display_name"))
+        )
+        self.assertIn((self.customer.display_name, 32.1), customers)
+        cafe = [name for name in names if name.startswith("Shanghai Lujiazui Café & Ba")]
+        self.assertEqual(len(cafe), 2, names)
 
     def test_statements_in_each_customer_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -185,7 +238,8 @@ class TestLedgerStatementKinds(LedgerTestCommon):
             self.report_ref, self._statement("activity").ids
         )
         html = html.decode()
-        self.assertEqual(html.count('class="page"'), 2, "one document per customer, in one file")
+        pages = html.count('class="page o_ledger_statement"')
+        self.assertEqual(pages, 2, "one document per customer, in one file")
         english, chinese = (
             html.split(self.other_customer.name, 1)[0],
             html.split(self.other_customer.name, 1)[1],
@@ -212,6 +266,38 @@ class TestLedgerStatementKinds(LedgerTestCommon):
         )
         self.assertIn(self.customer.name, text)
         self.assertIn(self.other_customer.name, text)
+
+    def test_chinese_pdf_statement(self):
+        """A Chinese customer's statement keeps its Chinese (the fonts the setup
+        installs), its dates in Chinese without seconds, and stays small."""
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
+            self.skipTest("wkhtmltopdf is not usable: the PDF statement cannot be rendered")
+        activate_chinese(self.env)
+        chinese = self.env["res.partner"].create({"name": CHINESE_CUSTOMER, "lang": "zh_CN"})
+        self.sync(chinese, qty=2, payments=[(self.pay_later_pm, 21.4)], days_ago=2)
+        partners = chinese | self.customer
+        statements = partners.with_context(force_report_rendering=True)
+        if HttpCase.http_port():
+            # wkhtmltopdf reads the layout's style sheets from the running server
+            self.env["ir.config_parameter"].sudo().set_param("report.url", HttpCase.base_url())
+        content = statements.ledger_statement_pdf(self.today - timedelta(days=30), self.today)
+        # the layout's web fonts, drawn as outlines, made it 1.2-1.8 MB for two pages
+        self.assertLess(len(content), 300_000)
+        text = pdf_text(self, content)
+        self.assertIn(CHINESE_CUSTOMER, text, "no CJK font for wkhtmltopdf? (Debian: fonts-noto-cjk)")
+        self.assertIn("客户对账单", text)
+        self.assertIn("Customer Statement", text, "the other customer's statement is in English")
+        day = self.today - timedelta(days=2)
+        self.assertIn(f"{day.year}年{day.month:02d}月{day.day:02d}日", text)
+        self.assertNotIn("秒", text, "times without seconds")
+        self.assertIn("Totals", text)
+        self.assertIn("21.40", text)
+
+        content = statements.ledger_statement_pdf(self.today, self.today, "outstanding")
+        text = pdf_text(self, content)
+        self.assertIn(CHINESE_CUSTOMER, text)
+        self.assertIn("未结清对账单", text)
+        self.assertIn(f"{self.today.year}年{self.today.month:02d}月{self.today.day:02d}日", text)
 
     def test_pdf_from_the_wizard_is_a_report_action(self):
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")

@@ -9,6 +9,7 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from ..tools.dates import company_today
 from .common import LedgerTestCommon
+from .test_statement import CHINESE_CUSTOMER, activate_chinese, pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -43,11 +44,12 @@ class TestStatementMail(LedgerTestCommon, MockEmail):
     def _partners(self):
         return self.customer | self.other_customer | self.no_email
 
-    def _send(self, **kwargs):
+    def _send(self, context=None, **kwargs):
         self.env.flush_all()
         # Odoo's runner sends the mails at once and would delete them
         with self.mock_mail_gateway():
-            return self.env["res.partner"]._cron_send_ledger_statements(**kwargs)
+            partners = self.env["res.partner"].with_context(**(context or {}))
+            return partners._cron_send_ledger_statements(**kwargs)
 
     def test_customers_with_dues_get_their_statement_once_per_interval(self):
         self.assertEqual(self._send(), 1)
@@ -77,3 +79,20 @@ class TestStatementMail(LedgerTestCommon, MockEmail):
         self.assertEqual(self._send(batch_size=1), 1)
         self.assertEqual(self._send(batch_size=1), 1)
         self.assertEqual(self._send(batch_size=1), 0)
+
+    def test_statement_in_the_customers_language(self):
+        """A Chinese customer gets the mail and its PDF in Chinese, the PDF
+        with its Chinese characters."""
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
+            self.skipTest("wkhtmltopdf is not usable: the PDF statement cannot be rendered")
+        activate_chinese(self.env)
+        self.customer.write({"name": CHINESE_CUSTOMER, "lang": "zh_CN"})
+        self.assertEqual(self._send(context={"force_report_rendering": True}), 1)
+        [mail] = self._statement_mails()
+        self.assertIn("您的对账单", mail.subject)
+        [attachment] = mail.attachment_ids
+        self.assertEqual(attachment.mimetype, "application/pdf")
+        text = pdf_text(self, attachment.raw)
+        self.assertIn(CHINESE_CUSTOMER, text)
+        self.assertIn("未结清对账单", text)
+        self.assertIn("10.70", text)

@@ -149,7 +149,8 @@ class LedgerStatementWizard(models.TransientModel):
             balance = opening_balance = opening.get(partner.id, 0.0)
             lines = []
             for entry in by_partner[partner.id]:
-                balance += entry.amount_due
+                # rounded as the currency: a running sum of floats drifts
+                balance = company.currency_id.round(balance + entry.amount_due)
                 lines.append(
                     {
                         **self._line(entry),
@@ -163,8 +164,8 @@ class LedgerStatementWizard(models.TransientModel):
                     "partner": partner,
                     "opening": opening_balance,
                     "lines": lines,
-                    "total": sum(line["total"] for line in lines),
-                    "dues": balance - opening_balance,
+                    "total": company.currency_id.round(sum(line["total"] for line in lines)),
+                    "dues": company.currency_id.round(balance - opening_balance),
                     "closing": balance,
                     "credit": max(-balance, 0.0),
                 }
@@ -197,6 +198,7 @@ class LedgerStatementWizard(models.TransientModel):
                     "open_amount": float(item["open_amount"]),
                 }
             )
+        currency = self.company_id.currency_id
         statements = []
         for partner in partners:
             buckets = aging.get(partner.id, {})
@@ -204,6 +206,8 @@ class LedgerStatementWizard(models.TransientModel):
                 {
                     "partner": partner,
                     "lines": lines[partner.id],
+                    "amount": currency.round(sum(line["amount"] for line in lines[partner.id])),
+                    "open_amount": currency.round(sum(line["open_amount"] for line in lines[partner.id])),
                     "buckets": [(name, float(buckets.get(name) or 0.0)) for name in AGING_BUCKETS],
                     "closing": float(buckets.get("balance") or 0.0),
                     "credit": float(buckets.get("credit") or 0.0),
