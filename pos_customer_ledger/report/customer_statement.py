@@ -194,7 +194,6 @@ class CustomerStatementXlsx(models.AbstractModel):
             sheet.write_number(row, 8, line["balance"], fmt["balance"])
             row += 1
         write_text(sheet, row, 1, _("Totals"), fmt["bold"])
-        sheet.write_number(row, 6, statement["total"], fmt["money_bold"])
         sheet.write_number(row, 7, statement["dues"], fmt["money_bold"])
         row += 1
         write_text(sheet, row, 1, _("Closing balance"), fmt["bold"])

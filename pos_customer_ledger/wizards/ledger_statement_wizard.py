@@ -164,7 +164,6 @@ class LedgerStatementWizard(models.TransientModel):
                     "partner": partner,
                     "opening": opening_balance,
                     "lines": lines,
-                    "total": company.currency_id.round(sum(line["total"] for line in lines)),
                     "dues": company.currency_id.round(balance - opening_balance),
                     "closing": balance,
                     "credit": max(-balance, 0.0),
