@@ -88,8 +88,8 @@ class PosCustomerLedgerEntry(models.Model):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Back-dated entries are searched with = True or = False."))
         backdated = SQL(
-            "SELECT id FROM (SELECT entry.id, %s FROM pos_customer_ledger_entry entry) entries "
-            "WHERE is_backdated",
+            "(SELECT id FROM (SELECT entry.id, %s FROM pos_customer_ledger_entry entry) entries "
+            "WHERE is_backdated)",
             SQL(DATE_ORDER_SQL),
         )
         return [("id", "in" if (operator == "=") == value else "not in", backdated)]

@@ -2,6 +2,7 @@ from . import test_accounting
 from . import test_adjustment
 from . import test_aging
 from . import test_backfill
+from . import test_balance_by_date
 from . import test_closing
 from . import test_i18n
 from . import test_integrity
