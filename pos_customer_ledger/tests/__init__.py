@@ -17,6 +17,7 @@ from . import test_statement_mail
 from . import test_statement_tour
 from . import test_settle_dues
 from . import test_deposits
+from . import test_due_dates
 from . import test_pos_tour_settle_dues
 from . import test_anonymize
 from . import test_customer_profile
