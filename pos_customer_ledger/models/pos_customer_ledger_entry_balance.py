@@ -43,7 +43,7 @@ class PosCustomerLedgerEntry(models.Model):
         ids = [entry_id for entry_id in self.ids if isinstance(entry_id, int)]
         rows = {}
         if ids:
-            self.env.flush_all()
+            self.flush_model(["partner_id", "company_id", "date", "sequence_number", "amount_due"])
             rows = {
                 entry_id: (balance, backdated)
                 for entry_id, balance, backdated in self.env.execute_query(
