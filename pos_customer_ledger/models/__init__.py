@@ -7,6 +7,7 @@ from . import pos_customer_ledger_download_mixin
 from . import pos_customer_ledger_entry
 from . import pos_customer_ledger_entry_accounting
 from . import pos_customer_ledger_entry_backfill
+from . import pos_customer_ledger_entry_balance
 from . import pos_customer_ledger_entry_manual
 from . import pos_customer_ledger_entry_verify
 from . import pos_customer_ledger_import

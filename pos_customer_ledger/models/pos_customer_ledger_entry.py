@@ -138,7 +138,14 @@ class PosCustomerLedgerEntry(models.Model):
         readonly=True,
         help="Signed change in what the customer owes: the part put on the customer's account.",
     )
-    balance = fields.Monetary(readonly=True, aggregator=None, help="What the customer owes after this entry.")
+    balance = fields.Monetary(
+        string="Balance (posting order)",
+        readonly=True,
+        aggregator=None,
+        help="What the customer owes after this entry, their entries taken in the order they were "
+        "posted: the audit trail, sealed in the entry's hash. Statements read the balance in date "
+        "order, which differs after a back-dated entry.",
+    )
     amount = fields.Monetary(
         compute="_compute_amount",
         help="The total of a sale or a refund; for a payment, the amount the customer paid.",

@@ -21,10 +21,14 @@ class ResCompany(models.Model):
         check_company=True,
         help="Account booked against the customer's receivable when an adjustment changes their dues.",
     )
-    ledger_due_days = fields.Integer(
-        string="Customer Account Due Delay",
-        help="Days after a pay-later sale that its dues fall due, for aged dues and statements. "
-        "Invoiced sales follow their invoice's due date.",
+    ledger_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Customer Account Payment Terms",
+        check_company=True,
+        default=lambda self: self.env.ref("account.account_payment_term_30days", raise_if_not_found=False),
+        help="When a pay-later sale falls due, for aged dues and statements, if the customer has no "
+        "payment terms of their own. Invoiced sales follow their invoice's due date. Empty: on the "
+        "day of the sale.",
     )
     ledger_statement_mail = fields.Boolean(
         string="Email Outstanding Statements",

@@ -10,7 +10,7 @@ class ResConfigSettings(models.TransientModel):
     ledger_adjustment_account_id = fields.Many2one(
         related="company_id.ledger_adjustment_account_id", readonly=False
     )
-    ledger_due_days = fields.Integer(related="company_id.ledger_due_days", readonly=False)
+    ledger_payment_term_id = fields.Many2one(related="company_id.ledger_payment_term_id", readonly=False)
     ledger_statement_mail = fields.Boolean(related="company_id.ledger_statement_mail", readonly=False)
     ledger_statement_min_amount = fields.Monetary(
         related="company_id.ledger_statement_min_amount", readonly=False

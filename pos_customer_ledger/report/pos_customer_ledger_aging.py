@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..tools import dates
 from ..tools.access import ledger_right
+from ..tools.payment_terms import term_due_date_sql
 from ..tools.planner import LARGE_REPORTS, planner_settings
 from ..tools.posting_rules import owes_sql
 
@@ -16,8 +17,9 @@ class PosCustomerLedgerAging(models.TransientModel):
     request of the Aged Dues wizard, so that the list reads stored rows.
 
     A customer's payments and credits settle their oldest dues first. A
-    pay-later sale is due after the company's due delay, an invoiced one on
-    its invoice's due date, anything else on its own date.
+    pay-later sale is due by the customer's payment terms (else the company's
+    ledger payment terms), as its invoice would be; an invoiced one on its
+    invoice's due date; anything else on its own date.
     """
 
     _name = "pos.customer.ledger.aging"
@@ -88,13 +90,15 @@ class PosCustomerLedgerAging(models.TransientModel):
         end of ``date``, an entry's day) are each company's.
         """
         companies = self.env.companies
-        # (company, end of ``date`` in UTC, time zone, currency rounding)
+        # (company, end of ``date`` in UTC, time zone, currency rounding, payment terms
+        # of a customer who has none of their own)
         zones = [
             (
                 company.id,
                 dates.day_start(company, date + timedelta(days=1)),
                 dates.company_tz_name(company),
                 company.currency_id.rounding,
+                self._default_payment_term(company).id or None,
             )
             for company in companies
         ]
@@ -108,7 +112,7 @@ class PosCustomerLedgerAging(models.TransientModel):
 
         return SQL(
             """
-            WITH zones (company_id, until, tz, rounding) AS (VALUES %(zones)s),
+            WITH zones (company_id, until, tz, rounding, term_id) AS (VALUES %(zones)s),
             since AS (
                 SELECT entry.company_id, entry.partner_id, SUM(entry.amount_due) AS amount
                   FROM pos_customer_ledger_entry entry
@@ -124,11 +128,8 @@ class PosCustomerLedgerAging(models.TransientModel):
                  WHERE stat.company_id = ANY(%(companies)s) %(stat_partners)s
             ), dues AS (
                 SELECT entry.company_id, entry.partner_id, entry.id, entry.amount_due, balances.balance,
-                       CASE WHEN invoice.id IS NOT NULL THEN invoice.invoice_date_due
-                            ELSE %(entry_day)s
-                                 + CASE WHEN entry.kind = 'sale' THEN COALESCE(company.ledger_due_days, 0)
-                                        ELSE 0 END
-                       END AS due_date,
+                       entry.kind, invoice.invoice_date_due, %(entry_day)s AS entry_day,
+                       COALESCE(partner_term.id, zones.term_id) AS term_id,
                        COALESCE(SUM(entry.amount_due) OVER (
                            PARTITION BY entry.company_id, entry.partner_id
                            ORDER BY entry.date DESC, entry.id DESC
@@ -137,14 +138,22 @@ class PosCustomerLedgerAging(models.TransientModel):
                   JOIN balances
                     ON balances.company_id = entry.company_id AND balances.partner_id = entry.partner_id
                   JOIN zones ON zones.company_id = entry.company_id
-                  JOIN res_company company ON company.id = entry.company_id
+                  JOIN res_partner partner ON partner.id = entry.partner_id
+                  LEFT JOIN account_payment_term partner_term
+                    ON partner_term.id = (partner.property_payment_term_id ->> entry.company_id::text)::int
                   LEFT JOIN account_move invoice
                     ON invoice.id = entry.move_id AND invoice.move_type = 'out_invoice'
                        AND invoice.invoice_date_due IS NOT NULL
                  WHERE entry.amount_due > 0 AND entry.date < zones.until AND %(owes)s
             )
             SELECT balances.stat_id, balances.company_id, balances.partner_id, balances.balance,
-                   dues.id AS entry_id, dues.due_date, dues.amount_due AS amount,
+                   dues.id AS entry_id,
+                   -- computed for the open dues only
+                   CASE WHEN dues.invoice_date_due IS NOT NULL THEN dues.invoice_date_due
+                        WHEN dues.kind = 'sale' THEN %(term_due)s
+                        ELSE dues.entry_day
+                   END AS due_date,
+                   dues.amount_due AS amount,
                    COALESCE(LEAST(dues.amount_due, balances.balance - dues.newer_dues), 0)
                        AS open_amount
               FROM balances
@@ -153,14 +162,26 @@ class PosCustomerLedgerAging(models.TransientModel):
                AND dues.newer_dues < balances.balance
              WHERE balances.balance <> 0
             """,
-            zones=SQL(", ").join(SQL("(%s, %s::timestamp, %s, %s::numeric)", *zone) for zone in zones),
+            zones=SQL(", ").join(
+                SQL("(%s, %s::timestamp, %s, %s::numeric, %s::int)", *zone) for zone in zones
+            ),
             earliest=min(zone[1] for zone in zones),
             entry_day=dates.local_date_sql(SQL("entry.date"), SQL("zones.tz")),
+            term_due=term_due_date_sql(SQL("dues.term_id"), SQL("dues.entry_day")),
             owes=owes_sql(SQL("balances.balance"), SQL("zones.rounding")),
             companies=companies.ids,
             entry_partners=for_partners("entry.partner_id"),
             stat_partners=for_partners("stat.partner_id"),
         )
+
+    @api.model
+    def _default_payment_term(self, company):
+        """The payment terms of ``company``'s customers who have none of their own:
+        the default of the customer field if one is set (ir.default), else the
+        ledger's setting."""
+        Partner = self.env["res.partner"].with_company(company)
+        fallback = Partner._fields["property_payment_term_id"].get_company_dependent_fallback(Partner)
+        return fallback or company.ledger_payment_term_id
 
     @api.model
     def _aging_sql(self, date, partner_ids=None):

@@ -2,6 +2,7 @@ from . import test_accounting
 from . import test_adjustment
 from . import test_aging
 from . import test_backfill
+from . import test_balance_by_date
 from . import test_closing
 from . import test_i18n
 from . import test_integrity
@@ -16,6 +17,7 @@ from . import test_statement_mail
 from . import test_statement_tour
 from . import test_settle_dues
 from . import test_deposits
+from . import test_due_dates
 from . import test_pos_tour_settle_dues
 from . import test_anonymize
 from . import test_customer_profile

@@ -42,6 +42,14 @@ class LedgerTestCommon(TestPoSCommon):
         )
 
     @classmethod
+    def payment_term(cls, days, **values):
+        """Payment terms of ``days`` days after the sale (or as ``values`` say)."""
+        line = {"value": "percent", "value_amount": 100.0, "nb_days": days}
+        return cls.env["account.payment.term"].create(
+            {"name": f"{days} Days (ledger test)", "line_ids": [Command.create({**line, **values})]}
+        )
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.config = cls.basic_config

@@ -19,7 +19,7 @@ class TestLedgerAging(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.ledger_due_days = 30
+        cls.company.ledger_payment_term_id = cls.env.ref("account.account_payment_term_30days")
         cls.today = fields.Date.context_today(cls.env.user)
         cls.Aging = cls.env["pos.customer.ledger.aging"]
 

@@ -155,7 +155,7 @@ class TestLedgerStatementKinds(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.ledger_due_days = 5
+        cls.company.ledger_payment_term_id = cls.payment_term(5)
         cls.report_ref = "pos_customer_ledger.action_report_customer_statement"
 
     def setUp(self):

@@ -39,7 +39,7 @@ class TestLedgerXlsxText(LedgerTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"name": COMPANY, "ledger_due_days": 5})
+        cls.company.write({"name": COMPANY, "ledger_payment_term_id": cls.payment_term(5).id})
         cls.customer.write(
             {
                 "name": CUSTOMER,
