@@ -196,7 +196,8 @@ cmd_run() {
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \
         --http-interface="$HTTP_INTERFACE" --http-port="$HTTP_PORT" --log-level=info "$@" &
     server=$!
-    trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' INT TERM EXIT
+    # shellcheck disable=SC2064  # the server's pid, now: the local is gone when EXIT fires
+    trap "kill $server 2>/dev/null; wait $server 2>/dev/null" INT TERM EXIT
     until "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
         "$url/web/login" 2>/dev/null; do
         kill -0 "$server" 2>/dev/null \
