@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Setup, run and test machinery for pos_customer_ledger. See README.md.
-#   ./dev.sh run     set up, create the demo database once, serve on :8069
+#   ./dev.sh run [ODOO OPTIONS]   set up, create the demo database once, serve on localhost:8069
 #   ./dev.sh test    set up, lint, recreate the test database, run the test suite
 #   ./dev.sh lint    set up, run the static checks only (ruff, pylint-odoo, OCA's XML/PO checks)
 #   ./dev.sh bench [SCRIPT [ARGS]]   set up, run one or all benchmark scripts in bench/
@@ -16,6 +16,8 @@ ODOO_GIT=https://github.com/odoo/odoo.git
 DEMO_DB=${DEMO_DB:-pos_ledger_demo}
 TEST_DB=${TEST_DB:-pos_ledger_test}
 HTTP_PORT=${HTTP_PORT:-8069}
+# run listens on this address only: localhost unless told otherwise (0.0.0.0: every interface)
+HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 MODULE=pos_customer_ledger
 # optional bridges, installed and tested with the addon
 BRIDGES=(pos_customer_ledger_mass_mailing)
@@ -207,14 +209,31 @@ module_installed() {
         -c "select 1 from ir_module_module where name = '$MODULE' and state = 'installed'" 2>/dev/null | grep -q 1
 }
 
+# Serve the demo database: the URL is printed once the server answers; the
+# server stops with this script (Ctrl-C). Extra arguments go to odoo-bin.
 cmd_run() {
     setup
     if ! module_installed "$DEMO_DB"; then
         say "Creating demo database $DEMO_DB with $MODULE and demo data (a few minutes, once)"
         odoo -d "$DEMO_DB" -i "$MODULE" --stop-after-init
     fi
-    say "Odoo: http://localhost:$HTTP_PORT  database: $DEMO_DB  login: admin  password: admin"
-    exec "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --log-level=info
+    local host=$HTTP_INTERFACE url server
+    case "$host" in "" | 0.0.0.0 | ::) host=localhost ;; esac
+    url="http://$host:$HTTP_PORT"
+    say "Starting Odoo on $HTTP_INTERFACE:$HTTP_PORT with database $DEMO_DB"
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \
+        --http-interface="$HTTP_INTERFACE" --http-port="$HTTP_PORT" --log-level=info "$@" &
+    server=$!
+    # shellcheck disable=SC2064  # the server's pid, now: the local is gone when EXIT fires
+    trap "kill $server 2>/dev/null; wait $server 2>/dev/null" INT TERM EXIT
+    until "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+        "$url/web/login" 2>/dev/null; do
+        kill -0 "$server" 2>/dev/null \
+            || die "Odoo stopped before answering on $HTTP_INTERFACE:$HTTP_PORT (see its log above; is the port taken?)."
+        sleep 1
+    done
+    say "Odoo is ready: $url  database: $DEMO_DB  login: admin  password: admin  (Ctrl-C stops it)"
+    wait "$server"
 }
 
 # Install, then prove upgrade and uninstall on a copy holding POS orders and ledger entries.
