@@ -209,9 +209,9 @@ module_installed() {
         -c "select 1 from ir_module_module where name = '$MODULE' and state = 'installed'" 2>/dev/null | grep -q 1
 }
 
-# Serve the demo database: the URL is printed once the server answers; the
-# server stops with this script (Ctrl-C). Extra arguments go to odoo-bin.
-cmd_run() {
+# Start Odoo on the demo database in the background; return once it answers.
+# It stops when this script exits. Extra arguments go to odoo-bin.
+start_demo() {
     setup
     if ! module_installed "$DEMO_DB"; then
         say "Creating demo database $DEMO_DB with $MODULE and demo data (a few minutes, once)"
@@ -232,8 +232,24 @@ cmd_run() {
             || die "Odoo stopped before answering on $HTTP_INTERFACE:$HTTP_PORT (see its log above; is the port taken?)."
         sleep 1
     done
-    say "Odoo is ready: $url  database: $DEMO_DB  login: admin  password: admin  (Ctrl-C stops it)"
-    wait "$server"
+    DEMO_URL=$url DEMO_SERVER=$server
+}
+
+# Serve the demo database: the URL is printed once the server answers; the
+# server stops with this script (Ctrl-C).
+cmd_run() {
+    start_demo "$@"
+    say "Odoo is ready: $DEMO_URL  database: $DEMO_DB  login: admin  password: admin  (Ctrl-C stops it)"
+    wait "$DEMO_SERVER"
+}
+
+# Retake the Apps page screenshots (pos_customer_ledger/static/description) from the
+# demo database in headless Chromium; Playwright (PyPI) drives the system's Chromium
+# and is installed in the venv the first time.
+cmd_screenshots() {
+    start_demo --log-level=warn
+    "$VENV/bin/python" -c "import playwright" 2>/dev/null || "$VENV/bin/pip" install -q "playwright==1.65.2"
+    "$VENV/bin/python" "$ROOT/scripts/screenshots.py" --url "$DEMO_URL" --db "$DEMO_DB"
 }
 
 # Install, then prove upgrade and uninstall on a copy holding POS orders and ledger entries.
@@ -374,6 +390,7 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     lint) shift; cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
+    screenshots) shift; cmd_screenshots "$@" ;;
     i18n) shift; cmd_i18n "$@" ;;
-    *) echo "usage: $0 setup|run|test|lint|bench|i18n" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|lint|bench|i18n|screenshots" >&2; exit 2 ;;
 esac
