@@ -33,3 +33,4 @@ from . import test_registration
 from . import test_menus
 from . import test_planner
 from . import test_posting_rules
+from . import test_back_office_views
