@@ -56,6 +56,7 @@ class LedgerVerifyWizard(models.TransientModel):
         self.write(values)
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Ledger Integrity Check"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
