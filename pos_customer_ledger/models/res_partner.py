@@ -125,21 +125,28 @@ class ResPartner(models.Model):
         "scoring",
         string="Recency Score",
         aggregator="avg",
-        help="1 to 5: how recently the customer bought, by quintile among the company's customers.",
+        help="1 to 5: how recently the customer bought. With 50 customers or more who bought in the "
+        "window, by quintile among them; with fewer, quintiles mean little, so by the shop's rhythm "
+        "(the median interval between its customers' visits): within 1, 2, 4 or 8 rhythms scores 5, 4, 3 "
+        "or 2, longer ago 1.",
     )
     rfm_frequency_score = ledger_field(
         fields.Integer,
         "scoring",
         string="Frequency Score",
         aggregator="avg",
-        help="1 to 5: how often the customer bought in the scoring window, by quintile.",
+        help="1 to 5: how often the customer bought in the scoring window. With 50 customers or more, "
+        "by quintile; with fewer, by number of sales: 12 or more 5, 6 or more 4, 3 or more 3, 2 scores 2, "
+        "1 scores 1.",
     )
     rfm_monetary_score = ledger_field(
         fields.Integer,
         "scoring",
         string="Monetary Score",
         aggregator="avg",
-        help="1 to 5: how much the customer spent in the scoring window, by quintile.",
+        help="1 to 5: how much the customer spent in the scoring window. With 50 customers or more, "
+        "by quintile; with fewer, against the median customer: twice or more 5, 1.25 times 4, "
+        "0.8 times 3, half 2, less 1.",
     )
     rfm_segment = ledger_field(
         fields.Selection,
