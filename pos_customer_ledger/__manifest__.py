@@ -27,6 +27,7 @@
         "wizards/ledger_aging_wizard_views.xml",
         "wizards/ledger_promotion_wizard_views.xml",
         "wizards/ledger_segment_export_wizard_views.xml",
+        "wizards/ledger_anonymize_wizard_views.xml",
         "report/ledger_verification_report.xml",
         "report/ledger_closing_report.xml",
         "report/customer_statement_report.xml",

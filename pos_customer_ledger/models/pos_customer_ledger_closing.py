@@ -62,8 +62,9 @@ class PosCustomerLedgerClosing(models.Model):
         [("draft", "Open"), ("closed", "Closed")], default="draft", required=True, readonly=True, copy=False
     )
     opening_balance = fields.Monetary(readonly=True, copy=False)
-    sale_total = fields.Monetary(string="Sales", readonly=True, copy=False)
-    refund_total = fields.Monetary(string="Refunds", readonly=True, copy=False)
+    # sales and refunds as far as they go on the customer's account, not the shop's turnover
+    sale_total = fields.Monetary(string="Customer-Account Sales", readonly=True, copy=False)
+    refund_total = fields.Monetary(string="Customer-Account Refunds", readonly=True, copy=False)
     payment_total = fields.Monetary(string="Payments", readonly=True, copy=False)
     adjustment_total = fields.Monetary(string="Adjustments", readonly=True, copy=False)
     opening_total = fields.Monetary(string="Opening Balances", readonly=True, copy=False)
@@ -115,6 +116,19 @@ class PosCustomerLedgerClosing(models.Model):
         for closing in self:
             if closing.date_from.day != 1:
                 raise UserError(self.env._("A ledger closing covers a calendar month; start it on the 1st."))
+
+    @api.constrains("date_from")
+    def _check_month_over(self):
+        # refused on save, so pressing "Close the Month" on a month not over leaves no draft behind
+        for closing in self:
+            if closing.state == "draft" and closing.date_to >= dates.company_today(closing.company_id):
+                raise UserError(
+                    self.env._(
+                        "%(month)s is not over yet: it can be closed from %(date)s.",
+                        month=closing.name,
+                        date=closing.date_to + relativedelta(days=1),
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -266,8 +280,8 @@ class PosCustomerLedgerClosing(models.Model):
                 _("Ledger"),
                 [
                     (_("Opening balance"), "opening_balance", "money"),
-                    (_("Sales"), "sale_total", "money"),
-                    (_("Refunds"), "refund_total", "money"),
+                    (_("Customer-account sales"), "sale_total", "money"),
+                    (_("Customer-account refunds"), "refund_total", "money"),
                     (_("Payments"), "payment_total", "money"),
                     (_("Adjustments"), "adjustment_total", "money"),
                     (_("Opening balances carried over"), "opening_total", "money"),
@@ -291,6 +305,38 @@ class PosCustomerLedgerClosing(models.Model):
                 ],
             ),
         ]
+
+    def _customer_balances(self):
+        """Per customer over the month: (partner, opening, movements, closing),
+        by name; customers with neither a balance nor a movement are left out."""
+        start, end = (self.period_start, self.period_end) if self.state == "closed" else self._month_bounds()
+        Entry = self.env["pos.customer.ledger.entry"].sudo()
+        Entry.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT entry.partner_id,
+                       COALESCE(SUM(entry.amount_due) FILTER (WHERE entry.date < %(start)s), 0),
+                       COALESCE(SUM(entry.amount_due) FILTER (WHERE entry.date >= %(start)s), 0),
+                       COUNT(*) FILTER (WHERE entry.date >= %(start)s)
+                  FROM pos_customer_ledger_entry entry
+                 WHERE entry.company_id = %(company)s AND entry.date < %(end)s
+              GROUP BY entry.partner_id
+                """,
+                start=start,
+                end=end,
+                company=self.company_id.id,
+            )
+        )
+        currency = self.currency_id
+        partners = self.env["res.partner"].sudo().with_context(active_test=False).browse(r[0] for r in rows)
+        names = dict(zip(partners.ids, partners.mapped("display_name"), strict=True))
+        result = [
+            (names[partner_id], opening, moved, opening + moved)
+            for partner_id, opening, moved, count in rows
+            if count or not currency.is_zero(opening)
+        ]
+        return sorted(result, key=lambda row: row[0].lower())
 
     @ledger_right("audit")
     def export_xlsx(self):

@@ -58,7 +58,10 @@ class PosCustomerLedgerEntry(models.Model):
             company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
         ):
             errors.append(
-                _("Set the ledger adjustment journal and counterpart account in the Point of Sale settings.")
+                _(
+                    "Set the ledger adjustment journal and counterpart account in Settings > "
+                    "Customer Ledger > Ledger adjustments."
+                )
             )
         return errors
 

@@ -3,7 +3,7 @@ import threading
 
 from psycopg2.extras import Json
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
@@ -28,6 +28,11 @@ SEGMENT_RULES = [
     ("at_risk", (1, 2), (3, 4)),
     ("hibernating", (1, 2), (1, 2)),
 ]
+# Quintiles need customers to rank: below this many scored customers, a company's
+# scores come from fixed thresholds relative to its own visit rhythm instead
+RFM_QUANTILE_MIN_CUSTOMERS = 50
+# the shop's rhythm when no customer has visited twice yet (days)
+RFM_DEFAULT_RHYTHM_DAYS = 7
 SEGMENT_CASE = SQL(
     "CASE %s END",
     SQL(" ").join(
@@ -262,14 +267,20 @@ class PosCustomerLedgerProfile(models.AbstractModel):
 
     @api.model
     def _score_rfm(self, partner_ids=None, from_visit_profiles=False):
-        """Score recency, frequency and monetary value 1-5 by quintile among each
-        company's customers who bought in its window, map R and F to a segment,
+        """Score recency, frequency and monetary value 1-5, map R and F to a segment,
         and record the customers whose segment changed: one statement per
         company, so that each customer's scores are one JSON key to set rather
         than an aggregate over their companies.
 
-        Customers with ledgered sales, none of them in the window, score 1-1-1.
-        Ties share the lower score. ``from_visit_profiles``: read the facts from
+        With RFM_QUANTILE_MIN_CUSTOMERS customers or more who bought in the
+        company's window, by quintile among them (ties share the lower score).
+        Quintiles over a handful of customers are meaningless, so a smaller base
+        is scored on fixed thresholds: recency in multiples of the shop's rhythm
+        (the median of its customers' usual intervals between visits: within 1,
+        2, 4, 8 rhythms scores 5 to 2), frequency in sales in the window (12+,
+        6+, 3+, 2, 1) and monetary value against the median customer's (2x,
+        1.25x, 0.8x, 0.5x). Customers with ledgered sales, none of them in the
+        window, score 1-1-1. ``from_visit_profiles``: read the facts from
         the table the visit profile rebuild of every customer left, instead of
         scanning the ledger again.
         """
@@ -317,12 +328,34 @@ class PosCustomerLedgerProfile(models.AbstractModel):
         self.env.execute_query(
             SQL(
                 """
-                WITH scored AS (
+                WITH facts AS (%(facts)s), base AS (
+                    SELECT COUNT(*) >= %(quantile_min)s AS quantiles,
+                           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) AS median_monetary
+                      FROM facts
+                ), rhythm AS (
+                    SELECT GREATEST(1, COALESCE(percentile_cont(0.5) WITHIN GROUP
+                               (ORDER BY interval_sum / (visit_count - 1)), %(default_rhythm)s)) AS days
+                      FROM pos_customer_ledger_partner_stat
+                     WHERE company_id = %(company)s AND visit_count > 1
+                ), scored AS (
                     SELECT partner_id,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY last_sale)))::int AS r,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY frequency)))::int AS f,
-                           LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY monetary)))::int AS m
-                      FROM (%(facts)s) facts
+                           CASE WHEN base.quantiles
+                                THEN LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY last_sale)))
+                                ELSE 6 - width_bucket(
+                                    GREATEST(0, EXTRACT(EPOCH FROM %(now)s - last_sale) / 86400.0),
+                                    ARRAY[0, rhythm.days, 2 * rhythm.days, 4 * rhythm.days, 8 * rhythm.days])
+                           END::int AS r,
+                           CASE WHEN base.quantiles
+                                THEN LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY frequency)))
+                                ELSE width_bucket(frequency, ARRAY[1, 2, 3, 6, 12])
+                           END::int AS f,
+                           CASE WHEN base.quantiles
+                                THEN LEAST(5, 1 + FLOOR(5 * percent_rank() OVER (ORDER BY monetary)))
+                                WHEN base.median_monetary <= 0 THEN 3
+                                ELSE 1 + width_bucket((monetary / base.median_monetary)::float,
+                                                      ARRAY[0.5, 0.8, 1.25, 2]::float[])
+                           END::int AS m
+                      FROM facts CROSS JOIN base CROSS JOIN rhythm
                 ), customers AS (
                     SELECT stat.partner_id,
                            COALESCE(scored.r, 1) AS r, COALESCE(scored.f, 1) AS f, COALESCE(scored.m, 1) AS m
@@ -357,6 +390,9 @@ class PosCustomerLedgerProfile(models.AbstractModel):
                        IS DISTINCT FROM (segmented.segment, segmented.r, segmented.f, segmented.m)
                 """,
                 facts=facts,
+                quantile_min=RFM_QUANTILE_MIN_CUSTOMERS,
+                default_rhythm=RFM_DEFAULT_RHYTHM_DAYS,
+                now=fields.Datetime.now(),
                 company=company.id,
                 key=str(company.id),
                 today=company_today(company),

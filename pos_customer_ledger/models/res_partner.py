@@ -71,6 +71,9 @@ class ResPartner(models.Model):
         "(a deposit) and not spent yet. A negative ledger balance.",
     )
     ledger_order_count = ledger_field(fields.Integer, "stats", string="Ledger Orders")
+    ledger_has_history = ledger_field(
+        fields.Boolean, "stats", string="Has Ledger History", help="The customer has ledger entries."
+    )
     ledger_total_spent = ledger_field(
         fields.Monetary,
         "stats",
@@ -101,24 +104,49 @@ class ResPartner(models.Model):
         domain=[("rank", "<=", 10)],
         groups=LEDGER_GROUP,
     )
+    # products and categories are ranked apart, each from 1: shown as two lists
+    ledger_favourite_product_ids = fields.One2many(
+        "pos.customer.preference",
+        "partner_id",
+        string="Favourite Products",
+        domain=[("product_id", "!=", False), ("rank", "<=", 10)],
+        groups=LEDGER_GROUP,
+    )
+    ledger_favourite_category_ids = fields.One2many(
+        "pos.customer.preference",
+        "partner_id",
+        string="Favourite Categories",
+        domain=[("categ_id", "!=", False), ("rank", "<=", 10)],
+        groups=LEDGER_GROUP,
+    )
 
     rfm_recency_score = ledger_field(
         fields.Integer,
         "scoring",
         string="Recency Score",
-        help="1 to 5: how recently the customer bought, by quintile among the company's customers.",
+        aggregator="avg",
+        help="1 to 5: how recently the customer bought. With 50 customers or more who bought in the "
+        "window, by quintile among them; with fewer, quintiles mean little, so by the shop's rhythm "
+        "(the median interval between its customers' visits): within 1, 2, 4 or 8 rhythms scores 5, 4, 3 "
+        "or 2, longer ago 1.",
     )
     rfm_frequency_score = ledger_field(
         fields.Integer,
         "scoring",
         string="Frequency Score",
-        help="1 to 5: how often the customer bought in the scoring window, by quintile.",
+        aggregator="avg",
+        help="1 to 5: how often the customer bought in the scoring window. With 50 customers or more, "
+        "by quintile; with fewer, by number of sales: 12 or more 5, 6 or more 4, 3 or more 3, 2 scores 2, "
+        "1 scores 1.",
     )
     rfm_monetary_score = ledger_field(
         fields.Integer,
         "scoring",
         string="Monetary Score",
-        help="1 to 5: how much the customer spent in the scoring window, by quintile.",
+        aggregator="avg",
+        help="1 to 5: how much the customer spent in the scoring window. With 50 customers or more, "
+        "by quintile; with fewer, against the median customer: twice or more 5, 1.25 times 4, "
+        "0.8 times 3, half 2, less 1.",
     )
     rfm_segment = ledger_field(
         fields.Selection,
@@ -139,6 +167,12 @@ class ResPartner(models.Model):
         "profile",
         string="Preferred Hour",
         help="Local hour of the day (0-23) at which the customer buys most often.",
+    )
+    ledger_preferred_hour_label = ledger_field(
+        fields.Char,
+        "profile",
+        string="Preferred Time",
+        help="Local hour of the day at which the customer buys most often, e.g. 16:00 for 16:00-16:59.",
     )
     ledger_visit_count = ledger_field(fields.Integer, "profile", string="Visit Days")
     ledger_visit_interval = ledger_field(
@@ -209,6 +243,7 @@ class ResPartner(models.Model):
             partner.ledger_preferred_payment_method_id = method or False
             partner.ledger_preferred_weekday = str(weekday) if weekday is not None else False
             partner.ledger_preferred_hour = hour or 0
+            partner.ledger_preferred_hour_label = f"{hour:02d}:00" if hour is not None else False
             partner.ledger_visit_count = stat.visit_count if stat else 0
             partner.ledger_visit_interval = interval
             partner.ledger_visit_interval_spread = (
@@ -270,6 +305,7 @@ class ResPartner(models.Model):
             partner.ledger_balance = balance
             partner.ledger_credit = max(-balance, 0.0)
             partner.ledger_order_count = count
+            partner.ledger_has_history = partner.commercial_partner_id.id in stats
             partner.ledger_total_spent = spent
             partner.ledger_avg_basket = spent / count if count else 0.0
             partner.ledger_first_date = first

@@ -6,7 +6,7 @@ from ..tools.xlsx import add_formats, write_text
 
 class ReportLedgerClosingXlsx(models.AbstractModel):
     """A month closing as XLSX: its frozen figures, one sheet per closing, in
-    the sections its PDF shows."""
+    the sections its PDF shows, then a sheet of each customer's balances."""
 
     _name = "report.pos_customer_ledger.closing_xlsx"
     _inherit = "report.pos_customer_ledger.abstract_xlsx"
@@ -41,3 +41,23 @@ class ReportLedgerClosingXlsx(models.AbstractModel):
             row += 1
             write_text(sheet, row, 0, _("Closed by"))
             write_text(sheet, row, 1, closing.closed_by_id.name)
+            self._write_customers(workbook, formats, closing)
+
+    def _write_customers(self, workbook, formats, closing):
+        _ = self.env._
+        sheet = workbook.add_worksheet(_("%(month)s customers", month=closing.name)[:31])
+        sheet.set_column(0, 0, 40)
+        sheet.set_column(1, 3, 18)
+        headers = [_("Customer"), _("Opening balance"), _("Movements"), _("Closing balance")]
+        for col, header in enumerate(headers):
+            write_text(sheet, 0, col, header, formats["header"])
+        sheet.freeze_panes(1, 0)
+        rows = closing._customer_balances()
+        for row, (name, *amounts) in enumerate(rows, start=1):
+            write_text(sheet, row, 0, name)
+            for col, amount in enumerate(amounts, start=1):
+                sheet.write_number(row, col, amount, formats["money"])
+        total = len(rows) + 1
+        write_text(sheet, total, 0, _("Total"), formats["bold"])
+        for col in range(1, 4):
+            sheet.write_number(total, col, sum(row[col] for row in rows), formats["money_bold"])

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools import dates
 from ..tools.access import ledger_right
@@ -39,6 +39,53 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
         if self._loyalty_available():
             models_.append(("loyalty.program", self.env._("Loyalty or Discount Program")))
         return models_
+
+    @api.model
+    def _setup_hints(self):
+        """What to enable or define before the report has a promotion to show:
+        empty when the company has a pricelist with prices of its own or an
+        active program."""
+        _ = self.env._
+        company_domain = [("company_id", "in", (False, self.env.company.id))]
+        Pricelist = self.env["product.pricelist"].sudo()
+        if Pricelist.search_count([*company_domain, ("item_ids", "!=", False)], limit=1):
+            return []
+        if self._loyalty_available() and self.env["loyalty.program"].sudo().search_count(
+            [*company_domain, ("active", "=", True)], limit=1
+        ):
+            return []
+        hints = [_("No promotion is defined yet: there is nothing to measure.")]
+        if not self.env.user.has_group("product.group_product_pricelist"):
+            hints.append(
+                _(
+                    "For a price promotion, enable Flexible Pricelists in Point of Sale > Configuration > "
+                    "Settings (Pricing), create a pricelist with its promotional prices and make it "
+                    "available in the point of sale."
+                )
+            )
+        else:
+            hints.append(
+                _(
+                    "For a price promotion, create a pricelist with its promotional prices in Point of "
+                    "Sale > Products > Pricelists and make it available in the point of sale."
+                )
+            )
+        if not self._loyalty_available():
+            hints.append(
+                _(
+                    "For discounts, coupons, buy-x-get-y or loyalty programs, enable Promotions, Coupons, "
+                    "Gift Card & Loyalty Program in Point of Sale > Configuration > Settings (it installs "
+                    "the POS loyalty module), then create the program."
+                )
+            )
+        else:
+            hints.append(
+                _(
+                    "For discounts, coupons, buy-x-get-y or loyalty programs, create the program in Point "
+                    "of Sale > Products > Discount & Loyalty."
+                )
+            )
+        return hints
 
     @api.model
     def _get_promotion(self, promotion):
@@ -290,8 +337,25 @@ class PosCustomerLedgerPromotion(models.AbstractModel):
             "baseline_days": days["baseline"],
             "metrics": self._metrics(figures, newcomers, days, currency),
             "segments": self._segments(figures, newcomers, days, currency),
-            "notes": self._notes(promotion),
+            "notes": self._empty_notes(promotion, figures, date_from, date_to) + self._notes(promotion),
         }
+
+    @api.model
+    def _empty_notes(self, promotion, figures, date_from, date_to):
+        """An empty report says why and what to enable rather than showing zeros."""
+        if any(row["orders"] for row in figures["promotion"]):
+            return []
+        return [
+            self.env._(
+                "No POS order of the company used %(promotion)s from %(start)s to %(end)s: check the "
+                "promotion's dates and that the point of sale offers it (a pricelist available in the "
+                "point of sale's settings, a program active for the point of sale).",
+                promotion=promotion.display_name,
+                start=format_date(self.env, date_from),
+                end=format_date(self.env, date_to),
+            ),
+            *self._setup_hints(),
+        ]
 
     @api.model
     def _uplift(self, promotion, baseline):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.pos_customer_ledger.tools.dates import local_date, local_noon
 
@@ -112,6 +112,33 @@ class TestLedgerAdjustment(LedgerTestCommon):
         self.assertIn("A reason is required", str(every_problem.exception))
         self.assertIn("cannot be zero", str(every_problem.exception))
         self.assertEqual(self._counts(), before)
+
+    def test_missing_configuration_is_said_when_the_wizard_opens(self):
+        """The banner shows on opening, before anything is filled in; an opening
+        balance needs no journal; posting still refuses."""
+        self.company.ledger_adjustment_journal_id = False
+        manager = self.company_user(
+            "adjust_unconfigured_manager", "base.group_user,pos_customer_ledger.group_ledger_manager"
+        )
+        action = self.env.ref("pos_customer_ledger.action_ledger_adjustment_wizard")
+        form = Form(self.env[action.res_model].with_user(manager))
+        self.assertIn("has no ledger adjustment journal or counterpart account", form.missing_configuration)
+        self.assertIn("Settings > Customer Ledger > Ledger adjustments", form.missing_configuration)
+        arch = form._view["tree"]
+        banner = arch.xpath("//div[hasclass('alert-warning')]")[0]
+        self.assertEqual(banner.get("invisible"), "not missing_configuration")
+        self.assertTrue(banner.xpath(".//field[@name='missing_configuration']"))
+        form.kind = "opening"
+        self.assertFalse(form.missing_configuration)
+        form.kind = "adjustment"
+        form.partner_id = self.customer
+        form.amount = 5.0
+        form.reason = "Goodwill"
+        wizard = form.save()
+        with self.assertRaisesRegex(UserError, "Settings > Customer Ledger"):
+            wizard.action_post()
+        self.set_adjustment_journal()
+        self.assertFalse(self._wizard().missing_configuration)
 
     def test_only_managers_adjust(self):
         cashier = new_test_user(

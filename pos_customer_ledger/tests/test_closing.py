@@ -11,7 +11,7 @@ from odoo import Command, fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 from odoo.tools.pdf import PdfReader
 
@@ -178,8 +178,8 @@ class TestLedgerClosing(LedgerTestCommon):
         values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
         parts = [
             "Opening balance",
-            "Sales",
-            "Refunds",
+            "Customer-account sales",
+            "Customer-account refunds",
             "Payments",
             "Adjustments",
             "Opening balances carried over",
@@ -191,6 +191,56 @@ class TestLedgerClosing(LedgerTestCommon):
     def test_the_current_month_cannot_be_closed(self):
         with self.assertRaisesRegex(UserError, "not over yet"):
             self._close(self.this_month)
+
+    def test_closing_an_unfinished_month_leaves_no_draft(self):
+        """The form saves before its button runs: a month not over is refused on
+        save, so no open month is left behind, nor can an open one be moved to it."""
+        manager = self.company_user("closing_form_manager", MANAGER_GROUPS)
+        form = Form(self.Closing.with_user(manager))
+        form.date_from = self.this_month
+        with self.assertRaisesRegex(UserError, "not over yet"), self.env.cr.savepoint():
+            form.save()
+        self.assertFalse(self.Closing.search([("date_from", "=", self.this_month)]))
+        closing = self.Closing.with_user(manager).create({"date_from": self.last_month})
+        with self.assertRaisesRegex(UserError, "not over yet"), self.env.cr.savepoint():
+            closing.date_from = self.this_month
+        self.assertEqual(closing.date_from, self.last_month)
+
+    def test_xlsx_has_each_customers_balances(self):
+        """A sheet per closing lists each customer's opening, movements and
+        closing balance, adding up to the closing's figures."""
+        month_before = self.last_month - relativedelta(months=1)
+        days_ago = (fields.Date.context_today(self.env.user) - (month_before + timedelta(days=3))).days
+        self.sync(self.other_customer, payments=[(self.pay_later_pm, 10.7)], days_ago=days_ago)
+        closing = self._close()
+        workbook = openpyxl.load_workbook(io.BytesIO(closing.export_xlsx()))
+        self.assertEqual(workbook.sheetnames, [closing.name, f"{closing.name} customers"])
+        rows = list(workbook[f"{closing.name} customers"].iter_rows(values_only=True))
+        self.assertEqual(rows[0], ("Customer", "Opening balance", "Movements", "Closing balance"))
+        self.assertEqual(
+            sorted(rows[1:-1]),
+            sorted([(self.customer.name, 0, 10.7, 10.7), (self.other_customer.name, 10.7, 0, 10.7)]),
+        )
+        self.assertEqual(rows[-1], ("Total", 10.7, 10.7, 21.4))
+        self.assertAlmostEqual(rows[-1][1], closing.opening_balance)
+        self.assertAlmostEqual(rows[-1][3], closing.closing_balance)
+
+    def test_integrity_print_shows_the_last_hash_and_sequence(self):
+        closing = self._close()
+        self.sync(self.customer, payments=[(self.pay_later_pm, 10.7)])
+        auditor = self.company_user("closing_print_auditor", AUDITOR_GROUPS)
+        wizard = self.env["pos.customer.ledger.verify.wizard"].with_user(auditor).create({})
+        wizard.action_verify()
+        wizard.with_context(discard_logo_check=True).action_print()
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "pos_customer_ledger.report_ledger_verification", wizard.ids
+        )
+        head = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company.id)])
+        self.assertNotEqual(head.last_hash, closing.last_hash)
+        for text in (head.last_hash, closing.last_hash, f"Last closed month {closing.name}"):
+            self.assertIn(text.encode(), html)
+        self.assertIn(f">{closing.last_sequence}<".encode(), html)
+        self.assertIn(f">{head.last_sequence}<".encode(), html)
 
     def test_only_managers_close(self):
         auditor = new_test_user(
@@ -318,7 +368,7 @@ class TestLedgerClosing(LedgerTestCommon):
         self.assertIn(
             "the entry at sequence number 4 no longer has the chain hash frozen at closing", problems[0]
         )
-        self.assertIn("Sales $\xa010.70 at closing, $\xa01.00 in the entries", problems[0])
+        self.assertIn("Customer-Account Sales $\xa010.70 at closing, $\xa01.00 in the entries", problems[0])
         self.assertIn(f"Closing {second.name}", problems[1])
         self.assertIn("Opening Balance $\xa010.70 at closing, $\xa01.00 in the entries", problems[1])
         chain = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company.id)])
@@ -412,7 +462,9 @@ class TestLedgerClosing(LedgerTestCommon):
         self.assertFalse(checked.result_ok)
         self.assertIn(f"Closing {closing.name} of {self.company.name}", checked.anchor_result)
         self.assertIn("no longer has the chain hash frozen at closing", checked.anchor_result)
-        self.assertIn("Sales $\xa010.70 at closing, $\xa01.00 in the entries", checked.anchor_result)
+        self.assertIn(
+            "Customer-Account Sales $\xa010.70 at closing, $\xa01.00 in the entries", checked.anchor_result
+        )
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
             "pos_customer_ledger.report_ledger_verification", checked.ids
         )
@@ -560,7 +612,9 @@ class TestLedgerClosing(LedgerTestCommon):
         Report = self.env["ir.actions.report"].with_user(auditor)
         content, _kind = Report._render_xlsx(report.report_name, (first | second).ids, None)
         book = openpyxl.load_workbook(io.BytesIO(content))
-        self.assertEqual(book.sheetnames, [first.name, second.name])
+        self.assertEqual(
+            book.sheetnames, [first.name, f"{first.name} customers", second.name, f"{second.name} customers"]
+        )
         values = {row[0]: row[1] for row in book[second.name].iter_rows(values_only=True) if row[0]}
         html = self.env["ir.actions.report"]._render_qweb_html(
             "pos_customer_ledger.report_ledger_closing", second.ids

@@ -7,6 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.pos_customer_ledger.models import pos_customer_ledger_profile
 from odoo.addons.pos_customer_ledger.models.pos_customer_ledger_partner_stat import VISIT_PROFILE_FIELDS
 from odoo.addons.pos_customer_ledger.tools.dates import company_today, day_start, local_noon
 
@@ -97,7 +98,12 @@ class TestCustomerProfile(LedgerTestCommon):
     def _customers(self, count):
         return self.env["res.partner"].create([{"name": f"RFM Customer {n}"} for n in range(count)])
 
+    def use_quintiles(self):
+        """Score by quintile from the first customer, as a base of 50 or more is."""
+        self.patch(pos_customer_ledger_profile, "RFM_QUANTILE_MIN_CUSTOMERS", 1)
+
     def test_rfm_scores_segments_and_moves(self):
+        self.use_quintiles()
         c1, c2, c3, c4, c5 = customers = self._customers(5)
         for customer, orders, last in ((c1, 5, 1), (c2, 4, 2), (c3, 3, 3), (c4, 2, 4), (c5, 1, 300)):
             for n in range(orders):
@@ -137,6 +143,7 @@ class TestCustomerProfile(LedgerTestCommon):
         self.assertEqual(len(c4.ledger_segment_history_ids), 2)
 
     def test_refunds_lower_the_monetary_score_and_are_no_visit(self):
+        self.use_quintiles()
         customers = self._customers(5)
         for customer in customers:
             self.sync_at(customer, 3)
@@ -154,6 +161,7 @@ class TestCustomerProfile(LedgerTestCommon):
         self.assertEqual(customers[:2].mapped("rfm_monetary_score"), [1, 2])
 
     def test_rfm_window_is_configurable(self):
+        self.use_quintiles()
         recent, old = self._customers(2)
         self.sync_at(recent, 1)
         self.sync_at(old, 200)
@@ -169,12 +177,37 @@ class TestCustomerProfile(LedgerTestCommon):
         self.assertEqual(recent.rfm_recency_score, 1)
 
     def test_recompute_of_some_customers_scores_against_all(self):
+        self.use_quintiles()
         customers = self._customers(5)
         for n, customer in enumerate(customers):
             self.sync_at(customer, n + 1)
         self.env["res.partner"].ledger_recompute_profiles(customers[:1].ids)
         self.assertEqual(customers[0].rfm_recency_score, 5)
         self.assertFalse(customers[1].rfm_segment)
+
+    def test_a_small_base_is_scored_on_the_shop_s_rhythm(self):
+        """Five customers: quintiles would call a customer with 6 visits in 3
+        weeks, the last a week ago, Hibernating, as the four others came more
+        often and more recently. Against the shop's rhythm (a visit every 2
+        days), a week ago is 3 rhythms: a loyal customer."""
+        regular, *others = self._customers(5)
+        for n in range(6):
+            self.sync_at(regular, 7 + 3 * n)
+        for last, customer in enumerate(others, start=1):
+            for n in range(8):
+                self.sync_at(customer, last + 2 * n)
+        self.run_nightly()
+        self.assertEqual(
+            (regular.rfm_recency_score, regular.rfm_frequency_score, regular.rfm_segment), (3, 4, "loyal")
+        )
+        self.assertEqual(others[0].rfm_segment, "champions")
+        self.assertNotIn(
+            "hibernating", (regular | others[0] | others[1] | others[2] | others[3]).mapped("rfm_segment")
+        )
+        # same sales, scored by quintile: what a big base would say
+        self.use_quintiles()
+        self.run_nightly()
+        self.assertEqual(regular.rfm_segment, "hibernating")
 
     def test_days_are_the_company_days_whoever_asks(self):
         """Visits, churn risk, the RFM window and the day of a segment move

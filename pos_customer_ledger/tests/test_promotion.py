@@ -175,6 +175,41 @@ class TestLedgerPromotion(LedgerTestCommon):
             rows,
         )
 
+    def test_nothing_to_measure_says_what_to_enable(self):
+        """Without a promotion defined, the wizard says what to enable on opening;
+        a promotion nobody used gives notes saying why, not an empty sheet."""
+        Wizard = self.env["pos.customer.ledger.promotion.wizard"]
+        self.assertFalse(Wizard.create({}).setup_hints, "a pricelist with prices of its own is a promotion")
+        self.env["product.pricelist.item"].search([]).unlink()
+        arch = Wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('<div class="alert alert-info" role="alert" invisible="not setup_hints">', arch)
+        hints = Wizard.create({}).setup_hints
+        self.assertIn("No promotion is defined yet", hints)
+        self.assertIn("pricelist with its promotional prices", hints)
+        if not Wizard.env["pos.customer.ledger.promotion"]._loyalty_available():
+            self.assertIn("Promotions, Coupons, Gift Card & Loyalty Program", hints)
+        unused = self.env["product.pricelist"].create({"name": "Unused promotion"})
+        wizard = Wizard.create(
+            {
+                "promotion_ref": f"product.pricelist,{unused.id}",
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+            }
+        )
+        wizard.action_compute()
+        self.assertIn("No POS order of the company used Unused promotion", wizard.notes)
+        self.assertIn("No promotion is defined yet", wizard.notes)
+        wizard.action_export_xlsx()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.download_file))).active
+        texts = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]]
+        self.assertTrue(
+            any(text.startswith("No POS order of the company used Unused promotion") for text in texts)
+        )
+        # with its orders, no such note
+        wizard.promotion_ref = self.promotion
+        wizard.action_compute()
+        self.assertNotIn("No POS order", wizard.notes)
+
     def test_bad_input_is_refused(self):
         Promotion = self.Promotion
         cases = [

@@ -26,6 +26,24 @@ class LedgerAdjustmentWizard(models.TransientModel):
     )
     date = fields.Date(required=True, default=lambda self: company_today(self.env.company))
     reason = fields.Text(required=True)
+    missing_configuration = fields.Char(compute="_compute_missing_configuration")
+
+    @api.depends("kind", "company_id")
+    def _compute_missing_configuration(self):
+        # said as the wizard opens, not after the whole form is filled in; posting still refuses
+        for wizard in self:
+            company = wizard.company_id
+            configured = company.ledger_adjustment_journal_id and company.ledger_adjustment_account_id
+            wizard.missing_configuration = (
+                wizard.kind == "adjustment"
+                and not configured
+                and self.env._(
+                    "An adjustment books a journal entry, but %(company)s has no ledger adjustment journal "
+                    "or counterpart account yet: a manager sets them in Settings > Customer Ledger > "
+                    "Ledger adjustments. Opening balances need neither.",
+                    company=company.name,
+                )
+            )
 
     # The ORM would fail on text in the amount and drop text after the date:
     # refuse both with the ledger's own message.

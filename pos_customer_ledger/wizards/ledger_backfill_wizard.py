@@ -35,6 +35,7 @@ class LedgerBackfillWizard(models.TransientModel):
         self.write({"state": "done", "created_count": created, "pending_count": pending})
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Build Ledger from Existing POS Orders"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",

@@ -51,6 +51,13 @@ class LedgerPromotionWizard(models.TransientModel):
     metric_ids = fields.One2many("pos.customer.ledger.promotion.wizard.metric", "wizard_id", readonly=True)
     segment_ids = fields.One2many("pos.customer.ledger.promotion.wizard.segment", "wizard_id", readonly=True)
     notes = fields.Text(readonly=True)
+    setup_hints = fields.Text(compute="_compute_setup_hints")
+
+    @api.depends("company_id")
+    def _compute_setup_hints(self):
+        hints = "\n".join(self.env["pos.customer.ledger.promotion"]._setup_hints())
+        for wizard in self:
+            wizard.setup_hints = hints
 
     @api.model
     def _selection_promotion_ref(self):

@@ -56,6 +56,7 @@ class LedgerVerifyWizard(models.TransientModel):
         self.write(values)
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Ledger Integrity Check"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -99,6 +100,21 @@ class LedgerVerifyWizard(models.TransientModel):
             content,
             self.env._("ledger_anchors_%(date)s.json", date=fields.Date.context_today(self)),
         )
+
+    def _report_chains(self):
+        """Per checked company, what the printed check lets an auditor compare
+        later: the chain's last sequence number and hash, and those frozen by
+        the last closed month."""
+        chains = []
+        for company in self.company_ids:
+            head = self.env["pos.customer.ledger.chain"].sudo().search([("company_id", "=", company.id)])
+            closing = (
+                self.env["pos.customer.ledger.closing"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("state", "=", "closed")], limit=1)
+            )
+            chains.append({"company": company, "head": head, "closing": closing})
+        return chains
 
     @ledger_right("audit")
     def action_print(self):
