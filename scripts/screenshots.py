@@ -40,9 +40,7 @@ class Odoo:
         return reply["result"]
 
     def execute(self, model, method, *args, **kwargs):
-        return self.call(
-            "/web/dataset/call_kw", model=model, method=method, args=list(args), kwargs=kwargs
-        )
+        return self.call("/web/dataset/call_kw", model=model, method=method, args=list(args), kwargs=kwargs)
 
 
 def settle(page, timeout=30000):
@@ -52,13 +50,17 @@ def settle(page, timeout=30000):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--db", required=True)
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    parser.add_argument("--out", default=str(Path(__file__).parent.parent / "pos_customer_ledger/static/description"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).parent.parent / "pos_customer_ledger/static/description")
+    )
     args = parser.parse_args()
     out = Path(args.out)
     odoo = Odoo(args.url, args.db, args.login, args.password)
@@ -97,9 +99,7 @@ def main():
         settle(page)
         page.screenshot(path=out / "screenshot_customer_tab.png")
 
-        page.goto(
-            f"{args.url}/report/html/pos_customer_ledger.partner_outstanding_statement/{chinese['id']}"
-        )
+        page.goto(f"{args.url}/report/html/pos_customer_ledger.partner_outstanding_statement/{chinese['id']}")
         settle(page)
         page.screenshot(path=out / "screenshot_statement_zh.png")
 

@@ -97,5 +97,6 @@ class PosCustomerLedgerEntry(models.Model):
     @api.model
     def _invalidate_after_posting(self):
         # a back-dated posting changes the balance in date order of later entries
-        super()._invalidate_after_posting()
+        res = super()._invalidate_after_posting()
         self.invalidate_model(["balance_by_date", "is_backdated"], flush=False)
+        return res
