@@ -43,10 +43,10 @@ class Odoo:
         return self.call("/web/dataset/call_kw", model=model, method=method, args=list(args), kwargs=kwargs)
 
 
-def settle(page, timeout=30000):
-    """Wait until the web client has drawn the page."""
-    page.wait_for_load_state("networkidle", timeout=timeout)
-    page.wait_for_timeout(800)
+def settle(page, selector, timeout=180000):
+    """Wait until ``selector`` is drawn (the first visit builds the asset bundles), then a moment more."""
+    page.wait_for_selector(selector, timeout=timeout)
+    page.wait_for_timeout(1500)
 
 
 def main():
@@ -77,7 +77,15 @@ def main():
         raise SystemExit("No customer owes anything in this database: is it the demo database?")
     chinese = next((partner for partner in debtors if partner["lang"] == "zh_CN"), debtors[0])
     person = debtors[0]
-    config_id = odoo.execute("pos.config", "search", [], limit=1)[0]
+    # the till of the demo's sales
+    [entry] = odoo.execute(
+        "pos.customer.ledger.entry",
+        "search_read",
+        [("config_id", "!=", False)],
+        fields=["config_id"],
+        limit=1,
+    )
+    config_id = entry["config_id"][0]
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, headless=True)
@@ -87,41 +95,44 @@ def main():
         page.fill("input[name=login]", args.login)
         page.fill("input[name=password]", args.password)
         page.click("button[type=submit]")
-        settle(page)
+        settle(page, ".o_main_navbar")
 
         page.goto(f"{args.url}/odoo/action-pos_customer_ledger.action_pos_customer_ledger_entry")
-        settle(page)
+        settle(page, ".o_list_view")
         page.screenshot(path=out / "screenshot_ledger_list.png")
 
-        page.goto(f"{args.url}/odoo/contacts/{chinese['id']}")
-        settle(page)
-        page.get_by_role("tab", name="Ledger").click()
-        settle(page)
+        page.goto(f"{args.url}/odoo/res.partner/{chinese['id']}")
+        settle(page, ".o_form_view .o_notebook")
+        page.locator(".o_notebook .nav-link", has_text="Ledger").first.click()
+        page.wait_for_timeout(1500)
         page.screenshot(path=out / "screenshot_customer_tab.png")
 
         page.goto(f"{args.url}/report/html/pos_customer_ledger.partner_outstanding_statement/{chinese['id']}")
-        settle(page)
+        settle(page, ".page")
         page.screenshot(path=out / "screenshot_statement_zh.png")
 
         page.goto(f"{args.url}/pos/ui?config_id={config_id}")
-        settle(page, timeout=120000)
-        opening = page.get_by_role("button", name="Open Register")
+        # the till builds its own asset bundles on its first visit
+        settle(page, ".product-screen, .modal-dialog", timeout=600000)
+        opening = page.locator(".modal-dialog .btn-primary")
         if opening.count():
-            opening.click()
-            settle(page)
-        page.get_by_role("button", name="Customer").first.click()
-        settle(page)
-        page.get_by_placeholder("Search").first.fill(person["name"])
-        page.wait_for_timeout(1500)
-        page.get_by_text(person["name"]).first.click()
-        settle(page)
+            opening.first.click()
+            settle(page, ".product-screen")
+        page.locator(".set-partner, button:has-text('Customer')").first.click()
+        settle(page, ".partner-list, .modal input")
+        page.locator(".modal input").first.fill(person["name"])
+        page.wait_for_timeout(2000)
+        page.locator(
+            ".partner-list .partner-line, .modal .partner-info", has_text=person["name"]
+        ).first.click()
+        page.wait_for_timeout(2000)
         page.locator(".o_ledger_card_button").first.click()
-        settle(page)
+        settle(page, ".modal")
         page.screenshot(path=out / "screenshot_till_ledger_card.png")
         page.keyboard.press("Escape")
-        settle(page)
+        page.wait_for_timeout(1000)
         page.locator(".o_ledger_settle_dues_button").first.click()
-        settle(page)
+        page.wait_for_timeout(2500)
         page.screenshot(path=out / "screenshot_settle_dues.png")
         browser.close()
     print(f"Screenshots written to {out}")

@@ -144,7 +144,10 @@ class PosConfig(models.Model):
             return [(rng.choice(products), rng.randint(*quantities)) for _i in range(rng.randint(1, 4))]
 
         def sync(*orders):
-            result = self.env["pos.order"].sync_from_ui(list(orders))["pos.order"]
+            # in the order of the day, as a till syncs them: nothing looks back-dated
+            result = self.env["pos.order"].sync_from_ui(
+                sorted(orders, key=lambda order: order["date_order"])
+            )["pos.order"]
             return self.env["pos.order"].browse([order["id"] for order in result])
 
         for day in week:
@@ -156,7 +159,7 @@ class PosConfig(models.Model):
                     self._ledger_demo_order(
                         session,
                         None,
-                        at(day, rng.randint(9, 20)),
+                        at(day, rng.randint(9, 18)),
                         basket(),
                         rng.choice([cash, card]),
                         pricelist,
@@ -169,7 +172,7 @@ class PosConfig(models.Model):
                         self._ledger_demo_order(
                             session,
                             customers[xmlid],
-                            at(day, rng.randint(9, 20)),
+                            at(day, rng.randint(9, 18)),
                             basket(quantities),
                             method,
                             pricelist,
@@ -192,17 +195,18 @@ class PosConfig(models.Model):
                 )
             if day.weekday() == 4:
                 # on Fridays the café pays most of its dues by card; Mr Li pays some in cash
+                # after the day's sales (until 18:59)
                 self._ledger_demo_settle(
-                    session, customers["demo_customer_green_cafe"], 0.8, card, pay_later, at(day, 17)
+                    session, customers["demo_customer_green_cafe"], 0.8, card, pay_later, at(day, 19)
                 )
                 self._ledger_demo_settle(
-                    session, customers["demo_customer_li"], 0.5, cash, pay_later, at(day, 18)
+                    session, customers["demo_customer_li"], 0.5, cash, pay_later, at(day, 20)
                 )
             if day == today - timedelta(days=20):
                 # Ms Chen pays a deposit into her account, spent on later visits
                 sync(
                     self._ledger_demo_payment(
-                        session, customers["demo_customer_chen"], 100.0, cash, pay_later, at(day, 12)
+                        session, customers["demo_customer_chen"], 100.0, cash, pay_later, at(day, 19)
                     )
                 )
                 habits["demo_customer_chen"] = (1.5, 1.0, (1, 3))

@@ -72,7 +72,7 @@ class TestLedgerStatement(LedgerTestCommon):
         self.assertEqual([row[6] for row in entry_rows], [21.4, 10.7])
         self.assertEqual([row[7] for row in entry_rows], [21.4, 0.0])
         self.assertAlmostEqual(entry_rows[-1][8], 32.1)
-        self.assertAlmostEqual(by_label["Totals"][6], 32.1)
+        self.assertIsNone(by_label["Totals"][6], "sales and payments do not add up: no sum of amounts")
         self.assertAlmostEqual(by_label["Totals"][7], 21.4)
         self.assertAlmostEqual(by_label["Closing balance"][8], 32.1)
         self.assertAlmostEqual(by_label["Closing balance"][8], self.customer.ledger_balance)

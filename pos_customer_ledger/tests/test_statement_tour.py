@@ -1,5 +1,6 @@
 from unittest import SkipTest
 
+from odoo import fields
 from odoo.modules import get_manifest, get_modules
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -26,6 +27,10 @@ class TestStatementPrintPdf(HttpCase):
             groups="base.group_user,base.group_partner_manager,pos_customer_ledger.group_ledger_auditor",
         )
         cls.customer = cls.env["res.partner"].create({"name": CUSTOMER})
+        # the Ledger tab shows for customers with ledger history
+        cls.env["pos.customer.ledger.entry"].post_manual_entry(
+            "opening", cls.customer, 10.0, fields.Date.today(), "Opening balance"
+        )
 
     def test_print_pdf_from_the_customer_form(self):
         if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):

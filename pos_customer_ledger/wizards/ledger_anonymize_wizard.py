@@ -10,6 +10,7 @@ class LedgerAnonymizeWizard(models.TransientModel):
     _name = "pos.customer.ledger.anonymize.wizard"
     _description = "Anonymise Customers"
 
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     partner_ids = fields.Many2many(
         "res.partner",
         string="Customers",
