@@ -113,11 +113,17 @@ def main():
 
         page.goto(f"{args.url}/pos/ui?config_id={config_id}")
         # the till builds its own asset bundles on its first visit
-        settle(page, ".product-screen, .modal-dialog", timeout=600000)
-        opening = page.locator(".modal-dialog .btn-primary")
-        if opening.count():
-            opening.first.click()
-            settle(page, ".product-screen")
+        page.wait_for_function(
+            "document.querySelector('.product-screen') || document.body.innerText.includes('Open Register')",
+            timeout=600000,
+        )
+        for _step in range(2):  # the register's card, then the opening cash dialog
+            button = page.get_by_text("Open Register", exact=True)
+            if page.locator(".product-screen").count() or not button.count():
+                break
+            button.last.click()
+            page.wait_for_timeout(3000)
+        settle(page, ".product-screen")
         page.locator(".set-partner, button:has-text('Customer')").first.click()
         settle(page, ".partner-list, .modal input")
         page.locator(".modal input").first.fill(person["name"])
