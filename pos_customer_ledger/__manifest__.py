@@ -1,7 +1,7 @@
 {
     "name": "POS Customer Ledger",
     "summary": "Customer ledger (客户台账) posted from every POS sale, refund and payment",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/Point of Sale",
     "author": "pos_customer_ledger contributors",
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",

@@ -14,6 +14,7 @@ from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_ledger_statement_mail
 from . import pos_customer_ledger_pos_card
+from . import pos_customer_ledger_progress
 from . import pos_customer_ledger_profile
 from . import pos_customer_preference
 from . import pos_customer_preference_tag

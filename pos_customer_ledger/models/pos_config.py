@@ -89,6 +89,8 @@ class PosConfig(models.Model):
             {"company_id": company.id, "date_from": first_day}
         )
         closing.action_close()
+        # the scheduled action would bring the favourites up within minutes
+        self.env["pos.customer.preference"].sudo()._follow_ledger()
 
     @api.model
     def _ledger_demo_adjustment_settings(self, company):

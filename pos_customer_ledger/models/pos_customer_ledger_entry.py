@@ -46,9 +46,9 @@ POSTED_FIELDS = (
     "source_key",
 )
 # What a posting from a POS order also provides, read once with its values
-# (pos.order._prepare_ledger_postings), for the customer's habits and
-# preferences: {payment method id: payments} and [(product, category, qty, amount)].
-POSTING_EXTRAS = ("payment_method_counts", "lines")
+# (pos.order._prepare_ledger_postings), for the customer's habits:
+# {payment method id: payments}.
+POSTING_EXTRAS = ("payment_method_counts",)
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
 # one SQL object for a row's values: composing one per column costs every till sync
 VALUES_PLACEHOLDERS = ", ".join(["%s"] * len(ENTRY_COLUMNS))
@@ -478,23 +478,13 @@ class PosCustomerLedgerEntry(models.Model):
         """Post the orders that have no entry yet; return the new entries.
 
         The orders give every value once (pos.order._prepare_ledger_postings);
-        the entry, the customer's totals and habits (in the posting statement)
-        and their preferences are written from those values, nothing is read
-        back.
+        the entry and the customer's totals and habits are written from those
+        values in the posting statement, nothing is read back. Preferences
+        follow later (pos.customer.preference._follow_ledger).
         """
         if not orders:
             return self.browse()
-        postings = orders._prepare_ledger_postings()
-        rows = self._post_rows(postings)
-        dates = {row["pos_order_id"]: row["date"] for row in rows}
-        self.env["pos.customer.preference"].sudo()._apply_postings(
-            [
-                {**posting, "date": dates[posting["pos_order_id"]]}
-                for posting in postings
-                if posting["pos_order_id"] in dates
-            ]
-        )
-        return self.browse([row["id"] for row in rows])
+        return self.browse([row["id"] for row in self._post_rows(orders._prepare_ledger_postings())])
 
     @api.model
     def _copy_data(self, rows):

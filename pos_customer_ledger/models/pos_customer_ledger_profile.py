@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..tools.dates import company_today, company_tz_name
 from ..tools.planner import PROFILE_REBUILD, planner_settings
+from .pos_customer_preference import FOLLOWER
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class PosCustomerLedgerProfile(models.AbstractModel):
     """What the ledger knows of its customers beyond their totals, rebuilt
     from the ledger: favourite products, visit habits and RFM segments.
 
-    Postings keep habits and favourites up to date one sale at a time; the
+    Postings keep habits up to date one sale at a time, and favourites follow
+    the ledger within minutes (pos.customer.preference._follow_ledger); the
     nightly rebuild (``res.partner.ledger_recompute_profiles``) recomputes
     them in a few set-based statements, and scores RFM. A day is the
     company's day, as at posting.
@@ -82,7 +84,11 @@ class PosCustomerLedgerProfile(models.AbstractModel):
 
     @api.model
     def _rebuild_preferences(self, partner_ids):
-        self.env["pos.customer.preference"].sudo()._recompute(partner_ids)
+        Preference = self.env["pos.customer.preference"].sudo()
+        Preference._recompute(partner_ids)
+        if partner_ids is None:
+            # every customer is rebuilt from the ledger as this transaction sees it
+            self.env["pos.customer.ledger.progress"].sudo()._advance_to_heads(FOLLOWER)
 
     @api.model
     def _rebuild_habits_and_rfm(self, partner_ids):

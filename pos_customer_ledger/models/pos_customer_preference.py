@@ -1,11 +1,12 @@
-from collections import defaultdict
-from itertools import chain
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_unique_index
 
 PREFERENCE_KINDS = ("sale", "refund")
+# the preferences' name among the ledger's followers (pos.customer.ledger.progress)
+FOLLOWER = "preferences"
+# entries followed per run of the scheduled action; it runs again at once while some are left
+FOLLOW_BATCH = 20000
 # products and categories are ranked apart; ties fall to the lower id of the product or category
 RANK_SQL = SQL(
     "row_number() OVER (PARTITION BY partner_id, company_id, product_id IS NULL "
@@ -22,8 +23,8 @@ class PosCustomerPreference(models.Model):
     customer, company and product category, from the lines of their ledgered
     POS orders (refunds count negative).
 
-    Kept up to date by every posting, and rebuilt nightly by
-    ``res.partner.ledger_recompute_profiles``.
+    Follow the ledger within minutes (``_follow_ledger``, a scheduled
+    action), and are rebuilt nightly by ``res.partner.ledger_recompute_profiles``.
     """
 
     _name = "pos.customer.preference"
@@ -100,86 +101,50 @@ class PosCustomerPreference(models.Model):
         )
 
     @api.model
-    def _apply_postings(self, postings):
-        """Add the lines of newly posted orders to their customers' preferences
-        and re-rank them: this runs in every till sync.
+    def _cron_follow_ledger(self):
+        done, left = self._follow_ledger(FOLLOW_BATCH)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=left)
 
-        ``postings`` are the posted values of the orders' entries, with their
-        lines as (product, category, quantity, amount) read once by the order
-        (pos.order._prepare_ledger_postings). Two plain statements (read the
-        customers' rows, upsert what changed) with the merge and the ranking
-        done here: PostgreSQL spent longer planning one statement doing it all
-        than running it, and Odoo's connection pool discards cached plans
-        between transactions. Safe because the posting holds the company's
-        chain lock until the transaction ends.
+    @api.model
+    def _follow_ledger(self, limit=None):
+        """Bring the preferences up to the ledger: rebuild those of the
+        customers with sales or refunds posted since the last run, company by
+        company, following at most ``limit`` entries. Returns (entries
+        followed, entries left).
+
+        Postings leave preferences alone, which keeps the till's sync lean;
+        the scheduled action catches up every few minutes, and each run
+        rebuilds the customers it touches from their whole ledger, so a run
+        that fails leaves nothing half applied.
         """
-        increments = defaultdict(lambda: [0.0, 0.0, None])
-        for posting in postings:
-            if posting["kind"] not in PREFERENCE_KINDS or not posting.get("pos_order_id"):
-                continue
-            partner, company, date = posting["partner_id"], posting["company_id"], posting["date"]
-            for product, categ, qty, amount in posting.get("lines") or ():
-                for key in ((partner, company, product, None), (partner, company, None, categ)):
-                    if key[2] or key[3]:
-                        increment = increments[key]
-                        increment[0] += qty
-                        increment[1] += amount
-                        increment[2] = max(increment[2] or date, date)
-        if not increments:
-            return
-        customers = sorted({key[:2] for key in increments})
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner_id, company_id, product_id, categ_id, qty, amount, rank, amount_rank
-                  FROM pos_customer_preference
-                 WHERE (partner_id, company_id) IN (VALUES %s)
-                """,
-                SQL(", ".join(["(%s, %s)"] * len(customers)), *chain.from_iterable(customers)),
-            )
-        )
-        totals = {tuple(row[:4]): [row[4], row[5]] for row in rows}
-        old_ranks = {tuple(row[:4]): (row[6], row[7]) for row in rows}
-        for key, (qty, amount, _date) in increments.items():
-            total = totals.setdefault(key, [0.0, 0.0])
-            total[0] += qty
-            total[1] += amount
-        partitions = defaultdict(list)
-        for key, (qty, amount) in totals.items():
-            partner, company, product, categ = key
-            partitions[(partner, company, product is None)].append((key, qty, amount, product or categ))
-        ranks = {}
-        for members in partitions.values():
-            by_qty = sorted(members, key=lambda m: (-m[1], -m[2], m[3]))
-            by_amount = sorted(members, key=lambda m: (-m[2], -m[1], m[3]))
-            amount_rank = {m[0]: position for position, m in enumerate(by_amount, 1)}
-            for position, member in enumerate(by_qty, 1):
-                ranks[member[0]] = (position, amount_rank[member[0]])
-        changed = [key for key in totals if key in increments or old_ranks.get(key) != ranks[key]]
-        self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO pos_customer_preference AS pref
-                    (partner_id, company_id, product_id, categ_id, qty, amount, last_date, rank, amount_rank)
-                VALUES %s
-                ON CONFLICT (partner_id, company_id, COALESCE(product_id, 0), COALESCE(categ_id, 0))
-                DO UPDATE SET
-                    qty = pref.qty + EXCLUDED.qty,
-                    amount = pref.amount + EXCLUDED.amount,
-                    last_date = GREATEST(pref.last_date, EXCLUDED.last_date),
-                    rank = EXCLUDED.rank,
-                    amount_rank = EXCLUDED.amount_rank
-                """,
-                SQL(
-                    ", ".join(["(%s, %s, %s, %s, %s, %s, %s::timestamp, %s, %s)"] * len(changed)),
-                    *chain.from_iterable(
-                        (*key, *(increments[key] if key in increments else (0.0, 0.0, None)), *ranks[key])
-                        for key in changed
-                    ),
-                ),
-            )
-        )
-        self.invalidate_model()
+        Progress = self.env["pos.customer.ledger.progress"].sudo()
+        self.env["pos.customer.ledger.entry"].flush_model()
+        done = left = 0
+        for company_id, followed, head in Progress._behind(FOLLOWER):
+            until = head if limit is None else min(head, followed + max(limit - done, 0))
+            if until > followed:
+                partner_ids = [
+                    partner_id
+                    for (partner_id,) in self.env.execute_query(
+                        SQL(
+                            """
+                            SELECT DISTINCT partner_id FROM pos_customer_ledger_entry
+                             WHERE company_id = %s AND sequence_number > %s AND sequence_number <= %s
+                               AND kind = ANY(%s)
+                            """,
+                            company_id,
+                            followed,
+                            until,
+                            list(PREFERENCE_KINDS),
+                        )
+                    )
+                ]
+                if partner_ids:
+                    self._recompute(partner_ids)
+                Progress._advance(FOLLOWER, company_id, until)
+                done += until - followed
+            left += head - until
+        return done, left
 
     @api.model
     def _recompute(self, partner_ids=None):

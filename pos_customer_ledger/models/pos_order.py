@@ -156,8 +156,8 @@ class PosOrder(models.Model):
     def _prepare_ledger_postings(self):
         """Everything posting these orders needs, read once: per order, the
         values of its entry (in company currency, signed) and, for the
-        customer's habits and preferences, its payments per method and its
-        lines (POSTING_EXTRAS of the entry model). An order posted before is
+        customer's habits, its payments per method (POSTING_EXTRAS of the
+        entry model). An order posted before is
         skipped by the posting itself, under the chain lock
         (pos.customer.ledger.entry._post_rows).
 
@@ -167,17 +167,12 @@ class PosOrder(models.Model):
         self.flush_recordset(["partner_id"])
         self.payment_ids.flush_recordset(["amount", "payment_method_id", "pos_order_id"])
         self.partner_id.flush_recordset(["commercial_partner_id"])
-        self.env["pos.order.line"].flush_model(["order_id", "product_id", "qty", "price_subtotal_incl"])
+        self.env["pos.order.line"].flush_model(["order_id"])
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT o.id, partner.commercial_partner_id, payments.amount_due, payments.method_ids,
-                       (SELECT json_agg(json_build_array(line.product_id, template.categ_id,
-                                                         line.qty, line.price_subtotal_incl))
-                          FROM pos_order_line line
-                          JOIN product_product product ON product.id = line.product_id
-                          JOIN product_template template ON template.id = product.product_tmpl_id
-                         WHERE line.order_id = o.id)
+                       EXISTS (SELECT FROM pos_order_line line WHERE line.order_id = o.id)
                   FROM pos_order o
                   JOIN res_partner partner ON partner.id = o.partner_id
                   CROSS JOIN LATERAL (
@@ -197,7 +192,7 @@ class PosOrder(models.Model):
         read = {order_id: values for order_id, *values in rows}
         return [order._ledger_posting(*read[order.id]) for order in self]
 
-    def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, lines):
+    def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, has_lines):
         """This order's posting from what _prepare_ledger_postings read."""
         self.ensure_one()
         company = self.company_id
@@ -228,7 +223,7 @@ class PosOrder(models.Model):
             "company_id": company.id,
             "partner_id": commercial_partner_id,
             "date": date,
-            "kind": pos_order_kind(bool(lines), refunded_order.id, amount_total, amount_due),
+            "kind": pos_order_kind(has_lines, refunded_order.id, amount_total, amount_due),
             "pos_order_id": self.id,
             "refunded_order_id": refunded_order.id,
             "session_id": self.session_id.id,
@@ -241,5 +236,4 @@ class PosOrder(models.Model):
             "move_id": self.account_move.id,
             "note": note,
             "payment_method_counts": dict(Counter(str(method_id) for method_id in method_ids or ())),
-            "lines": [tuple(line) for line in lines or ()],
         }

@@ -23,7 +23,13 @@ def company_user(env, login, groups, company, **values):
     )
 
 
-class LedgerTestCommon(TestPoSCommon):
+class FollowPreferencesMixin:
+    def follow_preferences(self):
+        """Run the scheduled action that brings the customers' preferences up to the ledger."""
+        self.env.ref("pos_customer_ledger.ir_cron_follow_ledger_preferences").method_direct_trigger()
+
+
+class LedgerTestCommon(FollowPreferencesMixin, TestPoSCommon):
     """The basic POS of TestPoSCommon: cash, bank and pay-later methods; customers."""
 
     @classmethod
@@ -114,7 +120,7 @@ class LedgerTestCommon(TestPoSCommon):
         return self.pos_session.close_session_from_ui()
 
 
-class LedgerTourCommon(TestPointOfSaleHttpCommon):
+class LedgerTourCommon(FollowPreferencesMixin, TestPointOfSaleHttpCommon):
     """Browser tours of the till (tagged pos_ledger_tour): the POS test setup of
     point_of_sale, a customer-account payment method, and orders synced as the
     till sends them."""

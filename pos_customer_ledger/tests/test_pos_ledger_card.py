@@ -45,6 +45,7 @@ class TestPosLedgerCard(LedgerTestCommon):
                 "ledger_preference_tag_ids": [Command.create({"name": "Regular", "color": 3})],
             }
         )
+        self.follow_preferences()
 
         card = self.card()
 
@@ -108,6 +109,7 @@ class TestPosLedgerCard(LedgerTestCommon):
 
     def test_favourites_only_products_sold_at_this_pos(self):
         self.sync(self.customer, lines=[(self.voucher, 5), (self.tea, 2), (self.cake, 1)])
+        self.follow_preferences()
         self.voucher.available_in_pos = False
         self.assertEqual([f["product_id"] for f in self.card()["favourites"]], (self.tea | self.cake).ids)
         self.cake.sale_ok = False

@@ -32,6 +32,7 @@ class TestPosLedgerCardTour(LedgerTourCommon):
         self.sync_till_order(self.ledger_customer, [(self.tea, 3)], days_ago=40)
         self.sync_till_order(self.ledger_customer, [(self.cake, 1)], self.customer_account, days_ago=30)
         self.assertAlmostEqual(self.ledger_customer.ledger_balance, 12.0)
+        self.follow_preferences()
         # as the nightly scoring would
         self.ledger_customer.with_company(self.config.company_id).rfm_segment = "at_risk"
 

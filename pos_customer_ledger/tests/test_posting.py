@@ -77,6 +77,7 @@ class TestLedgerPosting(LedgerTestCommon):
         self.assertEqual(self.customer.ledger_order_count, 1)
         chain.invalidate_recordset()
         self.assertEqual(chain.last_sequence, head, "the chain did not move for an order posted before")
+        self.follow_preferences()
         preference = self.env["pos.customer.preference"].search(
             [("partner_id", "=", self.customer.id), ("product_id", "=", self.product.id)]
         )

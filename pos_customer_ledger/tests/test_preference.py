@@ -1,5 +1,7 @@
+from unittest.mock import patch
+
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import LedgerTestCommon
@@ -15,13 +17,14 @@ class TestCustomerPreference(LedgerTestCommon):
         cls.cake = cls.create_product("Cake", cls.categ_anglo, 8.0)
 
     def _rows(self, partner=None):
+        self.follow_preferences()
         prefs = self.Preference.search([("partner_id", "=", (partner or self.customer).id)])
         return {
             (pref.product_id.name or pref.categ_id.name): (pref.qty, pref.amount, pref.rank, pref.amount_rank)
             for pref in prefs
         }
 
-    def test_every_posting_updates_the_preferences(self):
+    def test_preferences_follow_the_postings(self):
         self.sync(self.customer, lines=[(self.tea, 3), (self.cake, 1)])
         order = self.sync(self.customer, lines=[(self.tea, 2)])
         rows = self._rows()
@@ -34,6 +37,54 @@ class TestCustomerPreference(LedgerTestCommon):
         )
         self.assertEqual(tea.last_date, self.entries_of(order).date)
         self.assertFalse(self._rows(self.other_customer))
+
+    def test_the_till_sync_leaves_preferences_to_the_scheduled_action(self):
+        self.sync(self.customer, lines=[(self.tea, 3)])
+        self.assertFalse(self.Preference.search([("partner_id", "=", self.customer.id)]))
+        self.assertEqual(self._rows()["Tea"][:2], (3.0, 15.0))
+        progress = self.env["pos.customer.ledger.progress"].search(
+            [("follower", "=", "preferences"), ("company_id", "=", self.company.id)]
+        )
+        chain = self.env["pos.customer.ledger.chain"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(progress.last_sequence, chain.last_sequence)
+        before = self._rows()
+        self.assertEqual(self.Preference._follow_ledger(), (0, 0), "nothing new: nothing to do")
+        self.assertEqual(self._rows(), before)
+
+    def test_the_scheduled_action_follows_in_batches(self):
+        for _order in range(3):
+            self.sync(self.customer, lines=[(self.tea, 1)])
+        self.sync(self.other_customer, lines=[(self.cake, 2)])
+        self.env["pos.customer.ledger.progress"]._advance_to_heads("preferences")
+        self.sync(self.customer, lines=[(self.tea, 1)])
+        self.sync(self.other_customer, lines=[(self.cake, 1)])
+        self.assertEqual(self.Preference._follow_ledger(limit=1), (1, 1))
+        self.assertFalse(
+            self.Preference.search([("partner_id", "=", self.other_customer.id)]),
+            "the other customer's sale is in the next batch",
+        )
+        self.assertEqual(self.Preference._follow_ledger(limit=1), (1, 0))
+        self.assertEqual(self._rows()["Tea"][0], 4.0, "a customer is rebuilt from the whole ledger")
+        self.assertEqual(self._rows(self.other_customer)["Cake"][0], 3.0)
+
+    def test_a_failed_run_follows_again(self):
+        self.sync(self.customer, lines=[(self.tea, 2)])
+        with (
+            patch.object(type(self.Preference), "_recompute", side_effect=UserError("disk full")),
+            self.assertRaises(UserError),
+            self.env.cr.savepoint(),
+        ):
+            self.Preference._follow_ledger()
+        self.env.invalidate_all()
+        self.assertFalse(self.Preference.search([("partner_id", "=", self.customer.id)]))
+        self.assertEqual(self._rows()["Tea"][0], 2.0)
+
+    def test_a_full_rebuild_brings_the_follower_up_to_date(self):
+        self.sync(self.customer, lines=[(self.tea, 2)])
+        self.env["res.partner"].ledger_recompute_profiles()
+        rows = self.Preference.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(rows.mapped("qty"), [2.0, 2.0])
+        self.assertEqual(self.Preference._follow_ledger(), (0, 0))
 
     def test_refunds_count_negative_and_ranks_follow(self):
         self.sync(self.customer, lines=[(self.tea, 1)])
@@ -70,6 +121,7 @@ class TestCustomerPreference(LedgerTestCommon):
 
     def test_only_ledger_staff_see_preferences(self):
         self.sync(self.customer, lines=[(self.tea, 1)])
+        self.follow_preferences()
         clerk = new_test_user(self.env, login="preference_clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.Preference.with_user(clerk).search([])

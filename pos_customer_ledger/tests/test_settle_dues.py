@@ -48,6 +48,7 @@ class TestLedgerSettleDues(LedgerTestCommon):
 
     def test_settlement_posts_one_payment_entry_once(self):
         self.owe()
+        self.follow_preferences()
         Preference = self.env["pos.customer.preference"]
         preferences = Preference.search([("partner_id", "=", self.customer.id)]).read(["qty", "amount"])
         data = self.settle_data(self.customer_contact, 20.0)
@@ -69,6 +70,8 @@ class TestLedgerSettleDues(LedgerTestCommon):
             ],
         )
         self.assertAlmostEqual(self.customer.ledger_balance, 12.1)
+        self.assertTrue(preferences)
+        self.follow_preferences()
         self.assertEqual(
             Preference.search([("partner_id", "=", self.customer.id)]).read(["qty", "amount"]),
             preferences,
