@@ -50,21 +50,7 @@ class PosCustomerLedgerChain(models.Model):
         predates a concurrent commit on the row fails with a serialization
         error, which Odoo's RPC layer retries.
         """
-        query = SQL(
-            """
-            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0), chain.closed_until,
-                   COALESCE(company_partner.tz, 'UTC')
-              FROM pos_customer_ledger_chain chain
-              JOIN res_company company ON company.id = chain.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-              LEFT JOIN pos_customer_ledger_partner_stat stat
-                ON stat.company_id = chain.company_id AND stat.partner_id = %(partner)s
-             WHERE chain.company_id = %(company)s
-               FOR UPDATE OF chain
-            """,
-            company=company_id,
-            partner=partner_id,
-        )
+        query = self._head_sql(SQL("%s", company_id), SQL("%s", partner_id))
         rows = self.env.execute_query(query)
         if not rows:
             self.env.execute_query(
@@ -78,6 +64,27 @@ class PosCustomerLedgerChain(models.Model):
             )
             rows = self.env.execute_query(query)
         return ChainHead(*rows[0])
+
+    def _head_sql(self, company, partner):
+        """SQL query locking the chain of ``company`` and reading its head, the
+        columns of ChainHead, with the balance of customer ``partner`` (SQL
+        expressions: a LATERAL subquery locks the head along with what another
+        query reads). No row when the company has no chain yet."""
+        return SQL(
+            """
+            SELECT chain.last_sequence, chain.last_hash, COALESCE(stat.balance, 0), chain.closed_until,
+                   COALESCE(company_partner.tz, 'UTC')
+              FROM pos_customer_ledger_chain chain
+              JOIN res_company company ON company.id = chain.company_id
+              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              LEFT JOIN pos_customer_ledger_partner_stat stat
+                ON stat.company_id = chain.company_id AND stat.partner_id = %(partner)s
+             WHERE chain.company_id = %(company)s
+               FOR UPDATE OF chain
+            """,
+            company=company,
+            partner=partner,
+        )
 
     def _lock_heads(self, company_ids=None, shared=False):
         """Hold off postings (of ``company_ids`` or all companies) until the

@@ -46,11 +46,12 @@ POSTED_FIELDS = (
     "source_key",
 )
 # What a posting from a POS order also provides, read once with its values
-# (pos.order._prepare_ledger_postings), for the customer's habits:
-# {payment method id: payments}.
-POSTING_EXTRAS = ("payment_method_counts",)
+# (pos.order._prepare_ledger_postings): for the customer's habits, {payment
+# method id: payments}; and its company's chain head, locked when it was read.
+POSTING_EXTRAS = ("payment_method_counts", "head")
 ENTRY_COLUMNS = (*POSTED_FIELDS, *ASSIGNED_FIELDS)
-# one SQL object for a row's values: composing one per column costs every till sync
+# composed once: composing per column costs every till sync
+ENTRY_COLUMNS_SQL = SQL(", ").join(SQL.identifier(column) for column in ENTRY_COLUMNS)
 VALUES_PLACEHOLDERS = ", ".join(["%s"] * len(ENTRY_COLUMNS))
 MANUAL_KINDS = ("adjustment", "opening")
 # What _post_bulk posts: kinds that leave the visit profiles alone.
@@ -273,22 +274,24 @@ class PosCustomerLedgerEntry(models.Model):
         fields and id), in order.
 
         Per entry: lock the company's chain head and read the customer's
-        balance, compute sequence, name, balance and hash in Python, then one
-        statement advances the head, updates the customer's totals and inserts
-        the row. Nothing is written before that statement, so an entry is
+        balance (unless the posting brings them, read under the lock, and this
+        call has not moved that chain since), compute sequence, name, balance
+        and hash in Python, then one statement advances the head, updates the
+        customer's totals and inserts the row. Nothing is written before that statement, so an entry is
         complete or absent, never half written. A POS order that has an entry
         already is skipped, in that statement: postings are idempotent.
         """
         Chain = self.env["pos.customer.ledger.chain"]
         Stat = self.env["pos.customer.ledger.partner.stat"]
         now, uid = self.env.cr.now(), self.env.uid
-        columns = SQL(", ").join(SQL.identifier(column) for column in ENTRY_COLUMNS)
-        rows = []
+        rows, moved = [], set()
         for vals in vals_list:
             self._check_posted_fields(vals, POSTING_EXTRAS)
             company_id = vals["company_id"]
             currency = self.env["res.company"].browse(company_id).currency_id
-            head = Chain._lock_head(company_id, vals["partner_id"])
+            head = vals.get("head")
+            if head is None or company_id in moved:
+                head = Chain._lock_head(company_id, vals["partner_id"])
             row = {name: None if vals.get(name) is False else vals.get(name) for name in POSTED_FIELDS}
             date = row["date"] = self._open_date(
                 fields.Datetime.to_datetime(vals["date"]), head.closed_until, vals
@@ -316,7 +319,7 @@ class PosCustomerLedgerEntry(models.Model):
                         company_id, sequence, row["entry_hash"], self._not_posted_sql(row["pos_order_id"])
                     ),
                     stat=Stat._apply_entry_sql(vals, head.tz),
-                    columns=columns,
+                    columns=ENTRY_COLUMNS_SQL,
                     values=SQL(VALUES_PLACEHOLDERS, *(row[column] for column in ENTRY_COLUMNS)),
                 )
             )
@@ -326,6 +329,7 @@ class PosCustomerLedgerEntry(models.Model):
                 raise UserError(self.env._("The ledger chain moved while posting; please try again."))
             row["id"] = result[0][0]
             rows.append(row)
+            moved.add(company_id)
         if rows:
             self._invalidate_after_posting()
         return rows

@@ -14,6 +14,7 @@ from ..tools.posting_rules import (
     posts_order,
 )
 from ..tools.validation import check_amount, date_error, fits_any_currency
+from .pos_customer_ledger_chain import ChainHead
 
 # the ids of the orders posted during the current _process_saved_order
 _posted_in_sync = ContextVar("pos_customer_ledger_posted_in_sync", default=None)
@@ -155,14 +156,15 @@ class PosOrder(models.Model):
 
     def _prepare_ledger_postings(self):
         """Everything posting these orders needs, read once: per order, the
-        values of its entry (in company currency, signed) and, for the
-        customer's habits, its payments per method (POSTING_EXTRAS of the
-        entry model). An order posted before is
-        skipped by the posting itself, under the chain lock
-        (pos.customer.ledger.entry._post_rows).
+        values of its entry (in company currency, signed), its payments per
+        method for the customer's habits, and its company's chain head,
+        locked and read in the same statement (POSTING_EXTRAS of the entry
+        model). An order posted before is skipped by the posting itself,
+        under that lock (pos.customer.ledger.entry._post_rows).
 
-        One query for all orders: loading partners, payment journals and
-        products through the ORM costs a till sync several times more.
+        One query for all orders: loading partners and payment journals
+        through the ORM costs a till sync several times more, and every
+        statement costs a till sync its planning.
         """
         self.flush_recordset(["partner_id"])
         self.payment_ids.flush_recordset(["amount", "payment_method_id", "pos_order_id"])
@@ -172,7 +174,7 @@ class PosOrder(models.Model):
             SQL(
                 """
                 SELECT o.id, partner.commercial_partner_id, payments.amount_due, payments.method_ids,
-                       EXISTS (SELECT FROM pos_order_line line WHERE line.order_id = o.id)
+                       EXISTS (SELECT FROM pos_order_line line WHERE line.order_id = o.id), head.*
                   FROM pos_order o
                   JOIN res_partner partner ON partner.id = o.partner_id
                   CROSS JOIN LATERAL (
@@ -183,16 +185,20 @@ class PosOrder(models.Model):
                         LEFT JOIN account_journal journal ON journal.id = method.journal_id
                        WHERE payment.pos_order_id = o.id
                   ) payments
+                  LEFT JOIN LATERAL (%(head)s) head ON TRUE
                  WHERE o.id = ANY(%(orders)s)
                 """,
                 pays_later=pays_later_sql("journal"),
+                head=self.env["pos.customer.ledger.chain"]._head_sql(
+                    SQL("o.company_id"), SQL("partner.commercial_partner_id")
+                ),
                 orders=self.ids,
             )
         )
         read = {order_id: values for order_id, *values in rows}
         return [order._ledger_posting(*read[order.id]) for order in self]
 
-    def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, has_lines):
+    def _ledger_posting(self, commercial_partner_id, amount_due, method_ids, has_lines, *head):
         """This order's posting from what _prepare_ledger_postings read."""
         self.ensure_one()
         company = self.company_id
@@ -236,4 +242,6 @@ class PosOrder(models.Model):
             "move_id": self.account_move.id,
             "note": note,
             "payment_method_counts": dict(Counter(str(method_id) for method_id in method_ids or ())),
+            # none yet for a company's first posting
+            "head": ChainHead(*head) if head[0] is not None else None,
         }

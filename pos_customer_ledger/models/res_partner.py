@@ -278,8 +278,14 @@ class ResPartner(models.Model):
     @api.model
     @ormcache()
     def _ledger_field_names(self):
-        """The partner's fields computed from the ledger, which postings change."""
-        return [name for name in self._fields if name.startswith("ledger_")]
+        """The partner's fields that postings change: its entries and what is
+        computed from its totals and habits (preferences follow later, in
+        their own scheduled action)."""
+        return ["ledger_entry_ids"] + [
+            name
+            for name, field in self._fields.items()
+            if name.startswith("ledger_") and field.compute and not field.store
+        ]
 
     @api.depends_context("allowed_company_ids")
     def _compute_ledger_stats(self):
