@@ -1,16 +1,14 @@
 import io
 import json
 from unittest import SkipTest
-from urllib.parse import unquote
 
 import openpyxl
 
 from odoo import fields
-from odoo.http import Application
 from odoo.modules import get_manifest, get_modules
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .test_statement import pdf_text
+from .common import BrowserDownloadsMixin
 
 CUSTOMER = "Print Tour Customer"
 PROMOTION = "Print Tour Promotion"
@@ -19,7 +17,7 @@ AUDITOR_GROUPS = "base.group_user,base.group_partner_manager,pos_customer_ledger
 
 
 @tagged("post_install", "-at_install")
-class TestPrintButtons(HttpCase):
+class TestPrintButtons(BrowserDownloadsMixin, HttpCase):
     """Every back-office button and Print menu entry that downloads a file,
     clicked in a browser; the test reads back the file the server sent."""
 
@@ -54,37 +52,7 @@ class TestPrintButtons(HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.downloads = []
-        serve = Application.__call__
-
-        def record(app, environ, start_response):
-            """Keep the body of every response the browser saves as a file."""
-            response = {}
-
-            def start(status, headers, exc_info=None):
-                response["headers"] = dict(headers)
-                return start_response(status, headers, exc_info)
-
-            chunks = serve(app, environ, start)
-            try:
-                body = b"".join(chunks)
-            finally:
-                if hasattr(chunks, "close"):
-                    chunks.close()
-            disposition = unquote(response["headers"].get("Content-Disposition", ""))
-            if disposition.startswith("attachment"):
-                self.downloads.append((disposition, response["headers"].get("Content-Type"), body))
-            return [body]
-
-        self.patch(Application, "__call__", record)
-
-    def download(self, name, mimetype):
-        """The one file downloaded with ``name`` in its file name."""
-        files = [(mime, body) for disposition, mime, body in self.downloads if name in disposition]
-        self.assertEqual(len(files), 1, f"one download named {name}: {[d[0] for d in self.downloads]}")
-        [(served_mimetype, body)] = files
-        self.assertEqual(served_mimetype.split(";")[0], mimetype)
-        return body
+        self.capture_downloads()
 
     def xlsx_rows(self, body):
         self.assertTrue(body.startswith(b"PK"), body[:200])
@@ -94,24 +62,6 @@ class TestPrintButtons(HttpCase):
     def row_of(self, rows, first_cell):
         [row] = [row for row in rows if row and row[0] == first_cell]
         return row
-
-    def render_real_pdfs(self):
-        """Odoo prints HTML instead of PDF under tests; print real PDFs here,
-        with no CSS from the test server, whose cursor the printing request holds."""
-        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
-            self.skipTest("wkhtmltopdf is not usable: the browser would show the HTML report")
-        Report = type(self.env["ir.actions.report"])
-        prepare = Report._pre_render_qweb_pdf
-
-        def forced(report, *args, **kwargs):
-            return prepare(report.with_context(force_report_rendering=True), *args, **kwargs)
-
-        self.patch(Report, "_pre_render_qweb_pdf", forced)
-        self.patch(Report, "_get_report_url", lambda report, layout=None: "http://127.0.0.1:9")
-
-    def pdf_text(self, body):
-        self.assertTrue(body.startswith(b"%PDF"), body[:200])
-        return pdf_text(self, body)
 
     def tour(self, url, name):
         self.start_tour(url, name, login=self.auditor.login)
