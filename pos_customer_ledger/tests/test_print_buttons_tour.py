@@ -145,10 +145,5 @@ class TestPrintButtons(BrowserDownloadsMixin, HttpCase):
             "/odoo/action-pos_customer_ledger.action_ledger_promotion_wizard",
             "pos_customer_ledger_promotion_export_xlsx",
         )
-        rows = self.xlsx_rows(
-            self.download(
-                "promotion_effectiveness_",
-                XLSX,
-            )
-        )
+        rows = self.xlsx_rows(self.download("promotion_effectiveness_", XLSX))
         self.assertEqual(rows[0][0], f"Promotion Effectiveness: {pricelist.display_name}")
