@@ -103,9 +103,8 @@ def main(args):
         else:
             target.write_text(content, encoding="utf-8")
     if stale:
-        print(
-            f"{', '.join(stale)}: not generated from readme/*.md; run python scripts/gen_readme_rst.py",
-            file=sys.stderr,
+        sys.stderr.write(
+            f"{', '.join(stale)}: not generated from readme/*.md; run python scripts/gen_readme_rst.py\n"
         )
         return 1
     return 0

@@ -109,7 +109,7 @@ class TestLedgerMenus(TransactionCase):
             login="menus_settings_admin",
             groups="base.group_user,base.group_system,point_of_sale.group_pos_manager",
         )
-        Settings = self.env["res.config.settings"].with_user(admin).with_context(context)
+        Settings = self.env["res.config.settings"].with_user(admin).with_context(**context)
         arch = etree.fromstring(Settings.get_views([(False, "form")])["views"]["form"]["arch"])
         [app] = arch.xpath(f"//app[@name='{context['module']}']")
         first_block = app.xpath("./block")[0]
