@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Setup, run and test machinery for pos_customer_ledger. See README.md.
 #   ./dev.sh run [ODOO OPTIONS]   set up, create the demo database once, serve on localhost:8069
+#                                 (or HTTP_PORT, or the port .state/odoo.conf already has)
 #   ./dev.sh test    set up, lint, recreate the test database, run the test suite
 #   ./dev.sh lint    set up, run the static checks only (ruff, pylint-odoo, OCA's XML/PO checks)
 #   ./dev.sh bench [SCRIPT [ARGS]]   set up, run one or all benchmark scripts in bench/
@@ -15,6 +16,13 @@ ODOO_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/odoo/$ODOO_BRANCH"
 ODOO_GIT=https://github.com/odoo/odoo.git
 DEMO_DB=${DEMO_DB:-pos_ledger_demo}
 TEST_DB=${TEST_DB:-pos_ledger_test}
+# HTTP_PORT, else the port of the existing .state/odoo.conf (the setup rewrites that file:
+# a checkout given another port keeps it), else 8069
+config_http_port() {
+    [ -f "$STATE/odoo.conf" ] || return 0
+    sed -n 's/^http_port *= *\([0-9][0-9]*\) *$/\1/p' "$STATE/odoo.conf" | head -n 1
+}
+HTTP_PORT=${HTTP_PORT:-$(config_http_port)}
 HTTP_PORT=${HTTP_PORT:-8069}
 # run listens on this address only: localhost unless told otherwise (0.0.0.0: every interface)
 HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
@@ -314,6 +322,8 @@ run_lint() {
         [ -d "$addon/i18n" ] || continue
         "$VENV/bin/oca-checks-po" --disable=po-pretty-format "$addon"/i18n/*.po* || status=1
     done
+    say "Lint: README.rst generated from readme/*.md"
+    "$VENV/bin/python" scripts/gen_readme_rst.py --check "${ADDONS[@]}" || status=1
     say "Lint: test modules registered"
     "$VENV/bin/python" "$MODULE/tests/registration.py" "${ADDONS[@]/%//tests}" || status=1
     [ "$status" = 0 ] || die "lint found problems (see above)"

@@ -1,7 +1,12 @@
+import shutil
+import subprocess
+import unicodedata
 from datetime import timedelta
 from unittest import SkipTest
+from urllib.parse import unquote
 
 from odoo import Command, fields
+from odoo.http import Application
 from odoo.modules import get_manifest, get_modules
 from odoo.tests import new_test_user
 
@@ -21,6 +26,73 @@ def company_user(env, login, groups, company, **values):
         company_ids=[Command.set(company.ids)],
         **values,
     )
+
+
+def pdf_text(case, content):
+    """The text of a PDF as poppler's pdftotext reads it (installed by the setup).
+    wkhtmltopdf names a glyph shared by a character and its Kangxi radical (日
+    and ⽇) by the radical: NFKC gives the character back, but ⼾ becomes the
+    traditional 戶 where the statement printed 户."""
+    if not shutil.which("pdftotext"):
+        case.skipTest("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read")
+    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text.decode().replace("\u2f3e", "户"))
+    return " ".join(text.split())
+
+
+class BrowserDownloadsMixin:
+    """For browser tours: the files the server sent to the browser, and real PDFs."""
+
+    def capture_downloads(self):
+        """Keep the body of every response the browser saves as a file."""
+        self.downloads = []
+        serve = Application.__call__
+
+        def record(app, environ, start_response):
+            response = {}
+
+            def start(status, headers, exc_info=None):
+                response["headers"] = dict(headers)
+                return start_response(status, headers, exc_info)
+
+            chunks = serve(app, environ, start)
+            try:
+                body = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+            disposition = unquote(response["headers"].get("Content-Disposition", ""))
+            if disposition.startswith("attachment"):
+                self.downloads.append((disposition, response["headers"].get("Content-Type"), body))
+            return [body]
+
+        self.patch(Application, "__call__", record)
+
+    def download(self, name, mimetype):
+        """The one file downloaded with ``name`` in its file name."""
+        files = [(mime, body) for disposition, mime, body in self.downloads if name in disposition]
+        self.assertEqual(len(files), 1, f"one download named {name}: {[d[0] for d in self.downloads]}")
+        [(served_mimetype, body)] = files
+        self.assertEqual(served_mimetype.split(";")[0], mimetype)
+        return body
+
+    def render_real_pdfs(self):
+        """Odoo prints HTML instead of PDF under tests; print real PDFs here,
+        with no CSS from the test server, whose cursor the printing request holds."""
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
+            self.skipTest("wkhtmltopdf is not usable: the browser would show the HTML report")
+        Report = type(self.env["ir.actions.report"])
+        prepare = Report._pre_render_qweb_pdf
+
+        def forced(report, *args, **kwargs):
+            return prepare(report.with_context(force_report_rendering=True), *args, **kwargs)
+
+        self.patch(Report, "_pre_render_qweb_pdf", forced)
+        self.patch(Report, "_get_report_url", lambda report, layout=None: "http://127.0.0.1:9")
+
+    def pdf_text(self, body):
+        self.assertTrue(body.startswith(b"%PDF"), body[:200])
+        return pdf_text(self, body)
 
 
 class FollowPreferencesMixin:

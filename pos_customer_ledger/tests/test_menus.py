@@ -1,4 +1,7 @@
+from lxml import etree
+
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 ROOT = "pos_customer_ledger.menu_pos_customer_ledger_root"
 # section -> its items, in order; a user scans five sections, not fifteen items
@@ -27,6 +30,7 @@ SECTIONS = {
         "menu_pos_customer_ledger_opening_import",
         "menu_pos_customer_ledger_import",
         "menu_pos_customer_ledger_backfill",
+        "menu_pos_customer_ledger_settings",
     ],
 }
 # the items each kind of user reaches (as before the menus had sections)
@@ -45,7 +49,9 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_segment_export",
     "menu_pos_customer_ledger_promotion",
 }
-MANAGER_ITEMS = {item for items in SECTIONS.values() for item in items}
+# Odoo lets only administrators change settings
+ADMIN_ITEMS = {item for items in SECTIONS.values() for item in items}
+MANAGER_ITEMS = ADMIN_ITEMS - {"menu_pos_customer_ledger_settings"}
 
 
 @tagged("post_install", "-at_install")
@@ -73,6 +79,7 @@ class TestLedgerMenus(TransactionCase):
             "point_of_sale.group_pos_user": USER_ITEMS,
             "point_of_sale.group_pos_user,pos_customer_ledger.group_ledger_auditor": AUDITOR_ITEMS,
             "point_of_sale.group_pos_manager": MANAGER_ITEMS,
+            "point_of_sale.group_pos_manager,base.group_system": ADMIN_ITEMS,
         }
         for groups, expected in cases.items():
             with self.subTest(groups=groups):
@@ -89,3 +96,25 @@ class TestLedgerMenus(TransactionCase):
                 self.assertEqual(reached, expected)
                 sections = {section for section in SECTIONS if self.menu(section).id in visible}
                 self.assertEqual(sections, {s for s, items in SECTIONS.items() if expected & set(items)})
+
+    def test_settings_open_at_the_ledger(self):
+        """The Settings item opens Odoo's settings at the ledger's own app, whose
+        first block is the ledger's settings; an administrator can save them."""
+        action = self.menu("menu_pos_customer_ledger_settings").action
+        self.assertEqual((action.res_model, action.target), ("res.config.settings", "inline"))
+        context = dict(safe_eval(action.context))
+        self.assertEqual(context, {"module": "pos_customer_ledger", "bin_size": False})
+        admin = new_test_user(
+            self.env,
+            login="menus_settings_admin",
+            groups="base.group_user,base.group_system,point_of_sale.group_pos_manager",
+        )
+        Settings = self.env["res.config.settings"].with_user(admin).with_context(**context)
+        arch = etree.fromstring(Settings.get_views([(False, "form")])["views"]["form"]["arch"])
+        [app] = arch.xpath(f"//app[@name='{context['module']}']")
+        first_block = app.xpath("./block")[0]
+        self.assertEqual(first_block.get("id"), "pos_customer_ledger_section")
+        self.assertTrue(first_block.xpath(".//field[@name='ledger_refuse_overpayment']"))
+        settings = Settings.create({"ledger_refuse_overpayment": True})
+        settings.execute()
+        self.assertTrue(self.env.company.ledger_refuse_overpayment)

@@ -1,7 +1,4 @@
 import io
-import shutil
-import subprocess
-import unicodedata
 from datetime import timedelta
 
 import openpyxl
@@ -12,21 +9,9 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from ..tools.dates import company_today, day_start, local_datetime
-from .common import LedgerTestCommon
+from .common import LedgerTestCommon, pdf_text
 
 CHINESE_CUSTOMER = "上海陆家嘴咖啡馆"
-
-
-def pdf_text(case, content):
-    """The text of a PDF as poppler's pdftotext reads it (installed by the setup).
-    wkhtmltopdf names a glyph shared by a character and its Kangxi radical (日
-    and ⽇) by the radical: NFKC gives the character back, but ⼾ becomes the
-    traditional 戶 where the statement printed 户."""
-    if not shutil.which("pdftotext"):
-        case.skipTest("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read")
-    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout
-    text = unicodedata.normalize("NFKC", text.decode().replace("\u2f3e", "户"))
-    return " ".join(text.split())
 
 
 def activate_chinese(env):
