@@ -151,6 +151,7 @@ class TestBackOfficeViews(LedgerTestCommon):
         tea = self.create_product("Fav Tea", self.categ_basic, 5.0)
         cake = self.create_product("Fav Cake", self.categ_anglo, 8.0)
         self.sync(self.customer, lines=[(tea, 3), (cake, 1)])
+        self.follow_preferences()
         user = self.company_user("views_fav_user", "base.group_user,point_of_sale.group_pos_user")
         arch = self.arch("res.partner", "form", user)
         self.assertFalse(arch.xpath("//field[@name='ledger_preference_ids']"))
