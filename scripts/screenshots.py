@@ -142,6 +142,7 @@ def main():
         settle(page, ".o_ledger_card .o_ledger_card_favourites")
         page.screenshot(path=out / "screenshot_till_ledger_card.png")
         page.locator(".modal-footer .btn-primary", has_text="Close").click()
+        page.locator(".o_ledger_card").wait_for(state="detached")
         page.locator(".product-screen .more-btn").click()
         page.locator(".o_ledger_settle_dues_button").click()
         settle(page, ".modal .subtitle")
