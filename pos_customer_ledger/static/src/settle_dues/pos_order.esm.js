@@ -36,7 +36,8 @@ patch(PosOrder.prototype, {
             const paid = this.ledgerAmountPaid;
             // known once the server has booked the payment: undefined offline
             const balance = this.uiState.ledgerBalanceLeft;
-            data.ledgerSettlement = { paid, balance };
+            // whose dues: Odoo's receipt does not name the customer
+            data.ledgerSettlement = { customer: this.get_partner().name, paid, balance };
             if (balance !== undefined) {
                 // what was owed before goes first; the rest is a deposit
                 const settled = roundCurrency(Math.min(paid, Math.max(balance + paid, 0)), this.currency);

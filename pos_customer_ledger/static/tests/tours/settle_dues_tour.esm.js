@@ -56,6 +56,10 @@ function settlePartOfTheDues(customer, { owed, pay, paid, left }) {
             trigger: `.receipt-screen .o_payment_successful:contains('${paid}')`,
         },
         {
+            content: "the receipt names the customer",
+            trigger: `.pos-receipt .o_ledger_receipt_customer:contains('${customer}')`,
+        },
+        {
             content: "the receipt shows the dues settled",
             trigger: `.pos-receipt .o_ledger_receipt_settled:contains('${paid}')`,
         },
