@@ -5,7 +5,8 @@ with the demo database, in headless Chromium (the system's, through Playwright).
 
 Writes PNG files into pos_customer_ledger/static/description/ (1440x900):
 the ledger list, a customer's Ledger tab, a statement in Chinese, the till's
-ledger card and Settle Dues.
+ledger card and Settle Dues of the biggest debtor. At the till it opens the
+register if needed, as a cashier would, and records no sale or payment.
 """
 
 import argparse
@@ -14,6 +15,7 @@ import os
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 SIZE = {"width": 1440, "height": 900}
@@ -64,7 +66,8 @@ def main():
     args = parser.parse_args()
     out = Path(args.out)
     odoo = Odoo(args.url, args.db, args.login, args.password)
-    # the demo's customers with the most dues: a Chinese one for the statement, any for the till
+    # the demo's customers with the most dues: a Chinese one for the statement,
+    # the biggest debtor for the till
     debtors = odoo.execute(
         "res.partner",
         "search_read",
@@ -112,34 +115,40 @@ def main():
         page.screenshot(path=out / "screenshot_statement_zh.png")
 
         page.goto(f"{args.url}/pos/ui?config_id={config_id}")
-        # the till builds its own asset bundles on its first visit
+        # the till builds its own asset bundles on its first visit; a register
+        # that is not open yet shows its "Open Register" card first
         page.wait_for_function(
             "document.querySelector('.product-screen') || document.body.innerText.includes('Open Register')",
             timeout=600000,
         )
-        for _step in range(2):  # the register's card, then the opening cash dialog
-            button = page.get_by_text("Open Register", exact=True)
-            if page.locator(".product-screen").count() or not button.count():
-                break
-            button.last.click()
-            page.wait_for_timeout(3000)
+        if not page.locator(".product-screen").count():
+            page.get_by_text("Open Register", exact=True).first.click()
         settle(page, ".product-screen")
-        page.locator(".set-partner, button:has-text('Customer')").first.click()
-        settle(page, ".partner-list, .modal input")
-        page.locator(".modal input").first.fill(person["name"])
-        page.wait_for_timeout(2000)
-        page.locator(
-            ".partner-list .partner-line, .modal .partner-info", has_text=person["name"]
-        ).first.click()
-        page.wait_for_timeout(2000)
-        page.locator(".o_ledger_card_button").first.click()
-        settle(page, ".modal")
+        # then Odoo asks for the opening cash over the product screen
+        opening = page.locator(".modal-footer .btn-primary", has_text="Open Register")
+        if opening.count():
+            opening.click()
+            opening.wait_for(state="detached")
+        page.locator(".product-screen .set-partner").click()
+        settle(page, ".modal .partner-list")
+        page.locator(".modal-header input").fill(person["name"])
+        customer = page.locator(".modal .partner-list b", has_text=person["name"]).first
+        try:
+            customer.wait_for(timeout=5000)
+        except PlaywrightTimeoutError:  # not loaded by the till: ask the server
+            page.locator(".modal .search-more-button button").click()
+        customer.click()
+        page.locator(".product-screen .o_ledger_card_button").click()
+        settle(page, ".o_ledger_card .o_ledger_card_favourites")
         page.screenshot(path=out / "screenshot_till_ledger_card.png")
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(1000)
-        page.locator(".o_ledger_settle_dues_button").first.click()
-        page.wait_for_timeout(2500)
-        page.screenshot(path=out / "screenshot_settle_dues.png")
+        page.locator(".modal-footer .btn-primary", has_text="Close").click()
+        page.locator(".o_ledger_card").wait_for(state="detached")
+        page.locator(".product-screen .more-btn").click()
+        page.locator(".o_ledger_settle_dues_button").click()
+        settle(page, ".modal .subtitle")
+        page.screenshot(path=out / "screenshot_till_settle_dues.png")
+        # discarded: the screenshots record no payment in the demo
+        page.locator(".modal-footer .btn", has_text="Discard").click()
         browser.close()
     print(f"Screenshots written to {out}")
 

@@ -41,7 +41,8 @@ export class LedgerCardPopup extends Component {
     }
 
     formatDateTime(value) {
-        return formatDateTime(deserializeDateTime(value));
+        // a visit's minute is enough; seconds only clutter the list
+        return formatDateTime(deserializeDateTime(value), { showSeconds: false });
     }
 
     formatDate(value) {

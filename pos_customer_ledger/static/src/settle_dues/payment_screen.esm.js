@@ -1,37 +1,40 @@
 import { _t } from "@web/core/l10n/translation";
 import { patch } from "@web/core/utils/patch";
+import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { ConnectionLostError } from "@web/core/network/rpc";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
 
 patch(PaymentScreen.prototype, {
-    addNewPaymentLine(paymentMethod) {
+    /**
+     * Odoo 18's method, minus its advice to invoice the dues or install
+     * accounting, when the payment goes on the account of a customer: the
+     * ledger follows those dues, so the till says so instead. Otherwise (no
+     * customer yet, another method) Odoo's method runs unchanged.
+     */
+    async addNewPaymentLine(paymentMethod) {
         const partner = this.currentOrder.get_partner();
         if (paymentMethod.type !== "pay_later" || !partner) {
             return super.addNewPaymentLine(...arguments);
         }
-        // Odoo warns that nothing follows the dues without an invoice: the
-        // ledger does, on the customer. Odoo's warning is the first thing the
-        // method does, before any await.
-        const notification = this.notification;
-        const odooWarning = _t(
-            "To ensure due balance follow-up, generate an invoice or download the accounting application. "
-        );
-        this.notification = {
-            ...notification,
-            add: (message, options) =>
-                String(message) === String(odooWarning) ? () => {} : notification.add(message, options),
-        };
-        let result;
-        try {
-            result = super.addNewPaymentLine(...arguments);
-        } finally {
-            this.notification = notification;
+        // a customer-account method has no payment terminal: the rest of
+        // Odoo's method is adding the line and checking the cash rounding
+        const line = this.currentOrder.add_paymentline(paymentMethod);
+        if (!this.check_cash_rounding_has_been_well_applied()) {
+            return;
         }
-        notification.add(
+        if (!line) {
+            this.dialog.add(AlertDialog, {
+                title: _t("Error"),
+                body: _t("There is already an electronic payment in progress."),
+            });
+            return false;
+        }
+        this.numberBuffer.reset();
+        this.notification.add(
             _t("The customer ledger follows the dues of %s: no invoice is needed.", partner.name),
             { type: "info", className: "o_ledger_follows_dues" }
         );
-        return result;
+        return true;
     },
 
     toggleIsToInvoice() {

@@ -49,6 +49,10 @@ registry.category("web_tour.tours").add("pos_customer_ledger_card_tour", {
                 trigger: ".o_ledger_card .o_ledger_card_visits tr:eq(1)",
             },
             {
+                content: "with how many the customer bought",
+                trigger: ".o_ledger_card .o_ledger_card_favourite:eq(0) .badge:contains('×3')",
+            },
+            {
                 content: "the most bought product comes first; tap it",
                 trigger: ".o_ledger_card .o_ledger_card_favourite:eq(0):contains('Ledger Tea')",
                 run: "click",
