@@ -239,7 +239,7 @@ class PosCustomerLedgerAuditRule(models.Model):
         for company in companies:
             yesterday = company_today(company) - timedelta(days=1)
             date_from = yesterday - timedelta(days=days - 1)
-            Rule = self.with_company(company).with_context(allowed_company_ids=company.ids)
+            Rule = self.sudo().with_company(company).with_context(allowed_company_ids=company.ids)
             _runs, flags = Rule._run_audit(date_from, yesterday, trigger="cron")
             flags.sudo()._notify_auditors()
 

@@ -34,7 +34,7 @@ class PosCustomerLedgerFlag(models.Model):
     _rec_name = "finding_key"
 
     rule_id = fields.Many2one(
-        "pos.customer.ledger.audit.rule", required=True, readonly=True, index=True, ondelete="restrict"
+        "pos.customer.ledger.audit.rule", required=True, readonly=True, ondelete="restrict"
     )
     explanation = fields.Text(related="rule_id.explanation")
     severity = fields.Selection(SEVERITIES, required=True, readonly=True, index=True)
@@ -70,6 +70,13 @@ class PosCustomerLedgerFlag(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS pos_customer_ledger_flag_open_finding_uniq "
                 "ON pos_customer_ledger_flag (rule_id, finding_key) WHERE state = 'open'"
+            )
+        )
+        # a run reads the last flag of each of its findings
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS pos_customer_ledger_flag_finding_idx "
+                "ON pos_customer_ledger_flag (rule_id, finding_key, id)"
             )
         )
 
