@@ -325,6 +325,20 @@ class TestAudit(LedgerTestCommon):
         with self.assertRaises(AccessError):
             flag.with_user(auditor).read(["message"])
 
+    def test_auditor_views(self):
+        """The auditor's views of flags and runs open; the flag form reviews through its buttons."""
+        for model, view_types in {
+            "pos.customer.ledger.flag": ["list", "form", "kanban", "pivot", "graph", "search"],
+            "pos.customer.ledger.audit.run": ["list", "form"],
+            "pos.customer.ledger.audit.run.wizard": ["form"],
+        }.items():
+            views = self.env[model].with_user(self.auditor).get_views([(False, kind) for kind in view_types])
+            self.assertEqual(set(views["views"]), set(view_types), model)
+        form = self.env["pos.customer.ledger.flag"].with_user(self.auditor).get_views([(False, "form")])
+        arch = form["views"]["form"]["arch"]
+        self.assertIn('name="action_confirm"', arch)
+        self.assertIn('name="action_dismiss"', arch)
+
     # ------------------------------------------------- wizard and the cron
 
     def test_run_wizard(self):
