@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.access import ledger_right
-from ..tools.dates import company_today, day_range
+from ..tools.dates import company_today, day_range, local_date_sql
 from ..tools.posting_rules import LEDGER_STATES, posts_order_sql
 
 SEVERITIES = [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")]
@@ -42,6 +42,7 @@ class PosCustomerLedgerAuditRule(models.Model):
     threshold_days = fields.Integer(string="Threshold (Days)")
     threshold_count = fields.Integer(string="Threshold (Count)")
     threshold_score = fields.Float(string="Threshold (Score)", digits=(16, 2))
+    threshold_seconds = fields.Integer(string="Threshold (Seconds)")
     flag_ids = fields.One2many("pos.customer.ledger.flag", "rule_id", string="Flags")
     open_flag_count = fields.Integer(compute="_compute_open_flag_count", string="Open Flags")
 
@@ -58,7 +59,12 @@ class PosCustomerLedgerAuditRule(models.Model):
                 )
 
     @api.constrains(
-        "threshold_percent", "threshold_amount", "threshold_days", "threshold_count", "threshold_score"
+        "threshold_percent",
+        "threshold_amount",
+        "threshold_days",
+        "threshold_count",
+        "threshold_score",
+        "threshold_seconds",
     )
     def _check_thresholds(self):
         for rule in self:
@@ -68,6 +74,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                 rule.threshold_days,
                 rule.threshold_count,
                 rule.threshold_score,
+                rule.threshold_seconds,
             )
             if any(value < 0 for value in values):
                 raise ValidationError(self.env._("The thresholds of a rule cannot be negative."))
@@ -559,3 +566,173 @@ class PosCustomerLedgerAuditRule(models.Model):
                 )
             )
         return findings
+
+    def _audit_zero_total_order(self, date_from, date_to):
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT o.id AS order_id, o.name, o.partner_id, o.session_id, s.config_id, o.user_id,
+                       o.date_order AS date, o.amount_total, MAX(l.discount) AS discount,
+                       SUM(l.price_unit * l.qty) AS list_amount
+                  FROM pos_order o
+                  JOIN pos_session s ON s.id = o.session_id
+                  JOIN pos_order_line l ON l.order_id = o.id
+                 WHERE %s AND l.qty > 0
+                 GROUP BY o.id, s.config_id
+                HAVING MAX(l.discount) >= 100
+                    OR (ROUND(o.amount_total::numeric, 2) = 0 AND SUM(l.price_unit * l.qty) > 0)
+                 ORDER BY o.id
+                """,
+                self._order_scope(date_from, date_to),
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"order:{row['order_id']}",
+                self.env._(
+                    "Order %(order)s gave goods listed at %(list_amount)s for a total of %(amount)s "
+                    "(largest discount %(discount)s%%).",
+                    order=row["name"],
+                    list_amount=self._money(row["list_amount"]),
+                    amount=self._money(row["amount_total"]),
+                    discount=f"{row['discount']:g}",
+                ),
+                (round(row["amount_total"], 2), round(row["list_amount"], 2), row["discount"]),
+            )
+            for row in rows
+        ]
+
+    def _audit_refund_other_cashier_or_day(self, date_from, date_to):
+        self.env.flush_all()
+        tz = self.company_id.partner_id.tz or "UTC"
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT r.id AS order_id, r.name, r.partner_id, r.session_id, s.config_id, r.user_id,
+                       r.date_order AS date, SUM(l.price_subtotal_incl) AS amount,
+                       STRING_AGG(DISTINCT o.name, ', ') AS origins,
+                       BOOL_OR(%s <> %s) AS other_cashier,
+                       BOOL_OR(%s <> %s) AS other_day
+                  FROM pos_order r
+                  JOIN pos_session s ON s.id = r.session_id
+                  JOIN pos_order_line l ON l.order_id = r.id
+                  JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
+                  JOIN pos_order o ON o.id = ol.order_id
+                 WHERE %s
+                 GROUP BY r.id, s.config_id
+                HAVING BOOL_OR(%s <> %s) OR BOOL_OR(%s <> %s)
+                 ORDER BY r.id
+                """,
+                self._cashier_sql("o"),
+                self._cashier_sql("r"),
+                local_date_sql(SQL("o.date_order"), tz),
+                local_date_sql(SQL("r.date_order"), tz),
+                self._order_scope(date_from, date_to, "r"),
+                self._cashier_sql("o"),
+                self._cashier_sql("r"),
+                local_date_sql(SQL("o.date_order"), tz),
+                local_date_sql(SQL("r.date_order"), tz),
+            )
+        )
+        findings = []
+        for row in rows:
+            if row["other_cashier"] and row["other_day"]:
+                why = self.env._("by another cashier and on another day")
+            elif row["other_cashier"]:
+                why = self.env._("by another cashier")
+            else:
+                why = self.env._("on another day")
+            findings.append(
+                self._finding(
+                    row,
+                    f"order:{row['order_id']}",
+                    self.env._(
+                        "Refund %(order)s of %(amount)s refunds %(origins)s %(why)s than the sale.",
+                        order=row["name"],
+                        amount=self._money(row["amount"]),
+                        origins=row["origins"],
+                        why=why,
+                    ),
+                    (round(row["amount"], 2), row["other_cashier"], row["other_day"]),
+                )
+            )
+        return findings
+
+    def _audit_large_sale_without_customer(self, date_from, date_to):
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT o.id AS order_id, o.name, o.session_id, s.config_id, o.user_id,
+                       o.date_order AS date, o.amount_total
+                  FROM pos_order o
+                  JOIN pos_session s ON s.id = o.session_id
+                 WHERE %s AND o.partner_id IS NULL
+                   AND o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1) > %s
+                 ORDER BY o.id
+                """,
+                self._order_scope(date_from, date_to),
+                self.threshold_amount,
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"order:{row['order_id']}",
+                self.env._(
+                    "Order %(order)s of %(amount)s, above %(threshold)s, was sold without a customer.",
+                    order=row["name"],
+                    amount=self._money(row["amount_total"]),
+                    threshold=self._money(self.threshold_amount),
+                ),
+                (round(row["amount_total"], 2),),
+            )
+            for row in rows
+        ]
+
+    def _audit_duplicate_sale(self, date_from, date_to):
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT o.id AS order_id, o.name, o.partner_id, o.session_id, s.config_id, o.user_id,
+                       o.date_order AS date, o.amount_total, p.name AS previous,
+                       EXTRACT(EPOCH FROM o.date_order - p.date_order) AS seconds
+                  FROM pos_order o
+                  JOIN pos_session s ON s.id = o.session_id
+                  JOIN LATERAL (
+                      SELECT p.name, p.date_order
+                        FROM pos_order p
+                       WHERE p.partner_id = o.partner_id AND p.amount_total = o.amount_total
+                         AND p.state IN %s AND p.id <> o.id
+                         AND p.date_order >= o.date_order - make_interval(secs => %s)
+                         AND (p.date_order < o.date_order OR (p.date_order = o.date_order AND p.id < o.id))
+                       ORDER BY p.date_order DESC, p.id DESC
+                       LIMIT 1
+                  ) p ON TRUE
+                 WHERE %s AND o.partner_id IS NOT NULL AND o.amount_total > 0
+                 ORDER BY o.id
+                """,
+                LEDGER_STATES,
+                self.threshold_seconds,
+                self._order_scope(date_from, date_to),
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"order:{row['order_id']}",
+                self.env._(
+                    "Order %(order)s charged the same customer the same %(amount)s as order %(previous)s, "
+                    "%(seconds)s seconds earlier.",
+                    order=row["name"],
+                    amount=self._money(row["amount_total"]),
+                    previous=row["previous"],
+                    seconds=int(row["seconds"]),
+                ),
+                (round(row["amount_total"], 2), row["previous"]),
+            )
+            for row in rows
+        ]

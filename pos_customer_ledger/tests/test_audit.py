@@ -70,6 +70,10 @@ class TestAudit(LedgerTestCommon):
             "below_cost",
             "cash_difference",
             "cashier_outlier",
+            "zero_total_order",
+            "refund_other_cashier_or_day",
+            "large_sale_without_customer",
+            "duplicate_sale",
         }
         self.assertEqual(set(self.Rule.search([("company_id", "=", self.company.id)]).mapped("code")), codes)
         company = self.env["res.company"].create({"name": "Audit New Company"})
@@ -176,6 +180,51 @@ class TestAudit(LedgerTestCommon):
         self.cashiers([2, 0, 0, 0])
         self.assertFalse(self.audit("cashier_outlier"), "four orders each are too few to compare")
 
+    def test_zero_total_order(self):
+        self.sync(self.customer, lines=[(self.product, 1, 50.0)])
+        self.assertFalse(self.audit("zero_total_order"))
+        free = self.sync(self.customer, lines=[(self.product, 2, 100.0)])
+        flags = self.audit("zero_total_order")
+        self.assertEqual(flags.pos_order_id, free)
+        self.assertIn("20.00", flags.message)
+        self.assertIn("100%", flags.message)
+
+    def test_refund_other_cashier_or_day(self):
+        sale = self.sync(self.customer)
+        self.sync_refund(sale, self.cash_pm1)
+        self.assertFalse(self.audit("refund_other_cashier_or_day"), "same cashier, same day")
+        seller, refunder = self.company_user("audit_seller", CASHIER_GROUPS), self.cashier
+        other_cashier = self.sync_as(refunder, refund_of=self.sync_as(seller))
+        old_sale = self.sync(self.customer, days_ago=2)
+        other_day = self.sync_refund(old_sale, self.cash_pm1)
+        flags = self.audit("refund_other_cashier_or_day")
+        self.assertEqual(flags.pos_order_id, other_cashier | other_day)
+        by_order = {flag.pos_order_id: flag.message for flag in flags}
+        self.assertIn("by another cashier", by_order[other_cashier])
+        self.assertIn("on another day", by_order[other_day])
+        self.assertIn(old_sale.name, by_order[other_day])
+
+    def test_large_sale_without_customer(self):
+        self.set_rule("large_sale_without_customer", threshold_amount=50)
+        self.sync(self.customer, qty=10)
+        self.sync(False, qty=1)
+        self.assertFalse(self.audit("large_sale_without_customer"))
+        anonymous = self.sync(False, qty=10)
+        flags = self.audit("large_sale_without_customer")
+        self.assertEqual(flags.pos_order_id, anonymous)
+        self.assertIn("107.00", flags.message)
+
+    def test_duplicate_sale(self):
+        self.set_rule("duplicate_sale", threshold_seconds=120)
+        self.sync(self.customer, qty=1)
+        self.sync(self.customer, qty=2)
+        self.sync(self.customer_contact.commercial_partner_id.copy(), qty=1)
+        self.assertFalse(self.audit("duplicate_sale"))
+        again = self.sync(self.customer, qty=2)
+        flags = self.audit("duplicate_sale")
+        self.assertEqual(flags.pos_order_id, again, "the second of the two, once")
+        self.assertIn("21.40", flags.message)
+
     # ---------------------------------------------------- runs and de-dup
 
     def test_run_records_and_dedup(self):
@@ -188,7 +237,7 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(len(run), 1)
         self.assertEqual((run.date_from, run.date_to), (self.today, self.today))
         self.assertEqual(run.company_id, self.company)
-        self.assertEqual(len(run.rule_ids), 6)
+        self.assertEqual(len(run.rule_ids), 10)
         self.assertEqual((run.flag_count, run.critical_count, run.warning_count), (2, 1, 1))
         counts = {line.rule_id.code: (line.finding_count, line.flag_count) for line in run.line_ids}
         self.assertEqual(counts["discount_above_cap"], (1, 1))
