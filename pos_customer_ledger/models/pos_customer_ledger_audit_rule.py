@@ -736,3 +736,145 @@ class PosCustomerLedgerAuditRule(models.Model):
             )
             for row in rows
         ]
+
+    def _audit_refund_above_sold(self, date_from, date_to):
+        self.env.flush_all()
+        # every refund of a sold line refunded in the period, whenever the other refunds were
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH touched AS (
+                    SELECT DISTINCT l.refunded_orderline_id AS line_id
+                      FROM pos_order_line l
+                      JOIN pos_order r ON r.id = l.order_id
+                     WHERE %s AND l.refunded_orderline_id IS NOT NULL
+                ), refunded AS (
+                    SELECT l.refunded_orderline_id AS line_id, SUM(-l.qty) AS refunded_qty,
+                           SUM(-l.price_subtotal_incl) AS refunded_amount, MAX(l.order_id) AS last_refund_id
+                      FROM pos_order_line l
+                      JOIN pos_order r ON r.id = l.order_id
+                      JOIN touched t ON t.line_id = l.refunded_orderline_id
+                     WHERE r.state IN %s
+                     GROUP BY l.refunded_orderline_id
+                )
+                SELECT f.*, ol.qty AS sold_qty, ol.price_subtotal_incl AS sold_amount, o.name AS origin,
+                       ol.full_product_name AS product, r.id AS order_id, r.name, r.partner_id, r.session_id,
+                       s.config_id, r.user_id, r.date_order AS date
+                  FROM refunded f
+                  JOIN pos_order_line ol ON ol.id = f.line_id
+                  JOIN pos_order o ON o.id = ol.order_id
+                  JOIN pos_order r ON r.id = f.last_refund_id
+                  JOIN pos_session s ON s.id = r.session_id
+                 WHERE f.refunded_qty > ol.qty OR f.refunded_amount > ol.price_subtotal_incl + 0.005
+                 ORDER BY f.line_id
+                """,
+                self._order_scope(date_from, date_to, "r"),
+                LEDGER_STATES,
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"line:{row['line_id']}",
+                self.env._(
+                    "%(product)s of order %(origin)s: %(refunded_qty)s refunded for %(refunded)s, "
+                    "%(sold_qty)s sold for %(sold)s (last refund %(order)s).",
+                    product=row["product"],
+                    origin=row["origin"],
+                    refunded_qty=f"{row['refunded_qty']:g}",
+                    refunded=self._money(row["refunded_amount"]),
+                    sold_qty=f"{row['sold_qty']:g}",
+                    sold=self._money(row["sold_amount"]),
+                    order=row["name"],
+                ),
+                (row["refunded_qty"], round(row["refunded_amount"], 2)),
+            )
+            for row in rows
+        ]
+
+    def _audit_refund_cash_for_card_sale(self, date_from, date_to):
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH refunds AS (
+                    SELECT r.id AS order_id, r.name, r.partner_id, r.session_id, s.config_id, r.user_id,
+                           r.date_order AS date,
+                           (SELECT SUM(p.amount) FROM pos_payment p
+                              JOIN pos_payment_method m ON m.id = p.payment_method_id
+                             WHERE p.pos_order_id = r.id AND m.is_cash_count AND p.amount < 0) AS cash_out,
+                           ARRAY(SELECT DISTINCT ol.order_id FROM pos_order_line l
+                                   JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
+                                  WHERE l.order_id = r.id) AS origin_ids
+                      FROM pos_order r
+                      JOIN pos_session s ON s.id = r.session_id
+                     WHERE %s
+                )
+                SELECT f.*, (SELECT STRING_AGG(o.name, ', ' ORDER BY o.id) FROM pos_order o
+                              WHERE o.id = ANY(f.origin_ids)) AS origins
+                  FROM refunds f
+                 WHERE f.cash_out < 0 AND cardinality(f.origin_ids) > 0
+                   AND NOT EXISTS (
+                       SELECT 1 FROM pos_payment p JOIN pos_payment_method m ON m.id = p.payment_method_id
+                        WHERE p.pos_order_id = ANY(f.origin_ids) AND m.is_cash_count
+                   )
+                   AND EXISTS (
+                       SELECT 1 FROM pos_payment p
+                         JOIN pos_payment_method m ON m.id = p.payment_method_id
+                         JOIN account_journal j ON j.id = m.journal_id
+                        WHERE p.pos_order_id = ANY(f.origin_ids) AND j.type = 'bank'
+                   )
+                 ORDER BY f.order_id
+                """,
+                self._order_scope(date_from, date_to, "r"),
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"order:{row['order_id']}",
+                self.env._(
+                    "Refund %(order)s paid %(amount)s out in cash for %(origins)s, paid by card.",
+                    order=row["name"],
+                    amount=self._money(-row["cash_out"]),
+                    origins=row["origins"],
+                ),
+                (round(row["cash_out"], 2), row["origins"]),
+            )
+            for row in rows
+        ]
+
+    def _audit_customer_many_refunds(self, date_from, date_to):
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT o.partner_id, p.name AS customer, COUNT(*) AS refunds, -SUM(o.amount_total) AS amount
+                  FROM pos_order o
+                  JOIN res_partner p ON p.id = o.partner_id
+                 WHERE %s AND EXISTS (SELECT 1 FROM pos_order_line l WHERE l.order_id = o.id AND l.qty < 0)
+                 GROUP BY o.partner_id, p.name
+                HAVING COUNT(*) >= %s
+                 ORDER BY o.partner_id
+                """,
+                self._order_scope(date_from, date_to),
+                max(self.threshold_count, 1),
+            )
+        )
+        return [
+            self._finding(
+                row,
+                f"customer:{row['partner_id']}:{date_from}:{date_to}",
+                self.env._(
+                    "%(customer)s had %(count)s refunds, %(amount)s in all, "
+                    "from %(date_from)s to %(date_to)s.",
+                    customer=row["customer"],
+                    count=row["refunds"],
+                    amount=self._money(row["amount"]),
+                    date_from=date_from,
+                    date_to=date_to,
+                ),
+                (row["refunds"], round(row["amount"], 2)),
+            )
+            for row in rows
+        ]

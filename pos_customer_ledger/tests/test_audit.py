@@ -74,6 +74,9 @@ class TestAudit(LedgerTestCommon):
             "refund_other_cashier_or_day",
             "large_sale_without_customer",
             "duplicate_sale",
+            "refund_above_sold",
+            "refund_cash_for_card_sale",
+            "customer_many_refunds",
         }
         self.assertEqual(set(self.Rule.search([("company_id", "=", self.company.id)]).mapped("code")), codes)
         company = self.env["res.company"].create({"name": "Audit New Company"})
@@ -225,6 +228,47 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(flags.pos_order_id, again, "the second of the two, once")
         self.assertIn("21.40", flags.message)
 
+    def test_refund_above_sold(self):
+        sale = self.sync(self.customer, qty=2)
+        self.sync_refund(sale, self.cash_pm1)
+        self.assertFalse(self.audit("refund_above_sold"), "a refund of what was sold")
+        small = self.sync(self.customer, qty=1)
+        line = small.lines
+        data = self.create_ui_order_data(
+            [{"product": line.product_id, "quantity": -3, "refunded_orderline_id": line.id}],
+            customer=self.customer,
+        )
+        result = self.env["pos.order"].sync_from_ui([data])
+        refund = self.env["pos.order"].browse(result["pos.order"][0]["id"])
+        flags = self.audit("refund_above_sold")
+        self.assertEqual(flags.pos_order_id, refund)
+        self.assertEqual(flags.finding_key, f"line:{line.id}")
+        self.assertIn("3 refunded", flags.message)
+        self.assertIn("1 sold", flags.message)
+
+    def test_refund_cash_for_card_sale(self):
+        by_card = self.sync(self.customer, payments=[(self.bank_pm1, 10.7)])
+        self.sync_refund(by_card, self.bank_pm1)
+        in_cash = self.sync(self.customer)
+        self.sync_refund(in_cash, self.cash_pm1)
+        self.assertFalse(self.audit("refund_cash_for_card_sale"), "refunds go back the way the money came")
+        card_sale = self.sync(self.customer, payments=[(self.bank_pm1, 10.7)])
+        cash_refund = self.sync_refund(card_sale, self.cash_pm1)
+        flags = self.audit("refund_cash_for_card_sale")
+        self.assertEqual(flags.pos_order_id, cash_refund)
+        self.assertIn(card_sale.name, flags.message)
+        self.assertIn("10.70", flags.message)
+
+    def test_customer_many_refunds(self):
+        self.set_rule("customer_many_refunds", threshold_count=2)
+        self.sync_refund(self.sync(self.customer), self.cash_pm1)
+        self.sync_refund(self.sync(self.other_customer), self.cash_pm1)
+        self.assertFalse(self.audit("customer_many_refunds"), "one refund each")
+        self.sync_refund(self.sync(self.customer), self.cash_pm1)
+        flags = self.audit("customer_many_refunds")
+        self.assertEqual(flags.partner_id, self.customer)
+        self.assertIn("2 refunds", flags.message)
+
     # ---------------------------------------------------- runs and de-dup
 
     def test_run_records_and_dedup(self):
@@ -237,7 +281,7 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(len(run), 1)
         self.assertEqual((run.date_from, run.date_to), (self.today, self.today))
         self.assertEqual(run.company_id, self.company)
-        self.assertEqual(len(run.rule_ids), 10)
+        self.assertEqual(len(run.rule_ids), 13)
         self.assertEqual((run.flag_count, run.critical_count, run.warning_count), (2, 1, 1))
         counts = {line.rule_id.code: (line.finding_count, line.flag_count) for line in run.line_ids}
         self.assertEqual(counts["discount_above_cap"], (1, 1))
