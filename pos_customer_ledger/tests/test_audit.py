@@ -374,14 +374,20 @@ class TestAudit(LedgerTestCommon):
 
     def test_who_sees_and_does_what(self):
         flag = self.blind_refund_flag()
-        # cashiers see nothing and run nothing
-        for model in (
+        # cashiers, plain users and portal users see nothing and run nothing
+        internal = self.company_user("audit_internal", "base.group_user")
+        portal = self.company_user("audit_portal", "base.group_portal")
+        models = (
             "pos.customer.ledger.flag",
             "pos.customer.ledger.audit.rule",
             "pos.customer.ledger.audit.run",
-        ):
-            with self.assertRaises(AccessError, msg=model):
-                self.env[model].with_user(self.cashier).search([])
+        )
+        for user in (self.cashier, internal, portal):
+            for model in models:
+                with self.assertRaises(AccessError, msg=f"{user.login} {model}"):
+                    self.env[model].with_user(user).search([])
+            with self.assertRaises(AccessError, msg=user.login):
+                flag.with_user(user).read(["message"])
         with self.assertRaises(AccessError):
             self.audit(user=self.cashier)
         with self.assertRaises(AccessError):
