@@ -1,5 +1,7 @@
 """Issue 14: audit rules, flags and their review, through the user's path."""
 
+from datetime import timedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -474,3 +476,13 @@ class TestAudit(LedgerTestCommon):
         warning = self.Flag.search([("company_id", "=", self.company.id), ("severity", "=", "warning")])
         self.assertTrue(warning)
         self.assertFalse(warning.activity_ids)
+
+    def test_weekly_cron_audits_the_last_90_days(self):
+        old = self.sync(self.customer, days_ago=30)
+        self.drop_entries(old)
+        self.env.ref("pos_customer_ledger.ir_cron_run_audit_daily").method_direct_trigger()
+        self.assertFalse(self.Flag.search([("company_id", "=", self.company.id)]))
+        self.env.ref("pos_customer_ledger.ir_cron_run_audit_weekly").method_direct_trigger()
+        flags = self.Flag.search([("company_id", "=", self.company.id)])
+        self.assertEqual(flags.pos_order_id, old)
+        self.assertEqual(flags.run_id.date_to - flags.run_id.date_from, timedelta(days=89))
