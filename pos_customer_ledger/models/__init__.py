@@ -1,6 +1,8 @@
 from . import account_partial_reconcile
 from . import pos_config
 from . import pos_customer_ledger_anonymization
+from . import pos_customer_ledger_audit_rule
+from . import pos_customer_ledger_audit_run
 from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing
 from . import pos_customer_ledger_download_mixin
@@ -10,6 +12,7 @@ from . import pos_customer_ledger_entry_backfill
 from . import pos_customer_ledger_entry_balance
 from . import pos_customer_ledger_entry_manual
 from . import pos_customer_ledger_entry_verify
+from . import pos_customer_ledger_flag
 from . import pos_customer_ledger_import
 from . import pos_customer_ledger_partner_stat
 from . import pos_customer_ledger_statement_mail

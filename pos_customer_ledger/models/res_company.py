@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools.dates import company_today, day_start
 
@@ -61,6 +61,12 @@ class ResCompany(models.Model):
         "would leave the customer in credit. Off: such a payment is a deposit, spent later through "
         "the customer account.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["pos.customer.ledger.audit.rule"]._create_company_rules(companies)
+        return companies
 
     def _load_pos_data_fields(self, config_id):
         # the till limits a settlement to the dues when deposits are refused

@@ -44,6 +44,15 @@ EXEMPT = {
     ): "ORM create of a managers-only wizard, input checked",
     ("pos.customer.ledger.adjustment.wizard", "write"): "ORM write of a managers-only wizard, input checked",
     ("pos.customer.ledger.statement.wizard", "default_get"): "ORM defaults of an auditors-only wizard",
+    ("res.company", "create"): "Odoo's company creation; gives the new company the audit rules",
+    ("pos.customer.ledger.audit.rule", "write"): "ORM write: managers only by access rights; the code stays",
+    ("pos.customer.ledger.flag", "init"): "database set-up at install and update, never called through RPC",
+    ("pos.customer.ledger.flag", "create"): "refuses every creation but the audit's (superuser)",
+    (
+        "pos.customer.ledger.flag",
+        "write",
+    ): "ORM write: auditors only by access rights; findings and reviews refused",
+    ("pos.customer.ledger.flag", "unlink"): "refuses every deletion",
 }
 
 # kind of user -> the ledger rights they hold (tools/access.py RIGHTS)

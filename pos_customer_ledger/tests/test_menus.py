@@ -19,6 +19,10 @@ SECTIONS = {
     "menu_pos_customer_ledger_audit": [
         "menu_pos_customer_ledger_verify",
         "menu_pos_customer_ledger_chain",
+        "menu_pos_customer_ledger_flag",
+        "menu_pos_customer_ledger_audit_run_wizard",
+        "menu_pos_customer_ledger_audit_run",
+        "menu_pos_customer_ledger_audit_rule",
     ],
     "menu_pos_customer_ledger_marketing": [
         "menu_pos_customer_ledger_segments",
@@ -46,6 +50,9 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_closing",
     "menu_pos_customer_ledger_verify",
     "menu_pos_customer_ledger_chain",
+    "menu_pos_customer_ledger_flag",
+    "menu_pos_customer_ledger_audit_run_wizard",
+    "menu_pos_customer_ledger_audit_run",
     "menu_pos_customer_ledger_segment_export",
     "menu_pos_customer_ledger_promotion",
 }

@@ -10,3 +10,4 @@ from . import ledger_promotion_wizard_metric
 from . import ledger_promotion_wizard_segment
 from . import base_partner_merge_automatic_wizard
 from . import ledger_anonymize_wizard
+from . import ledger_audit_run_wizard
