@@ -38,7 +38,7 @@ class PosCustomerLedgerAuditRule(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     threshold_percent = fields.Float(string="Threshold (%)", digits=(16, 2))
-    threshold_amount = fields.Monetary(string="Threshold Amount", currency_field="currency_id")
+    threshold_amount = fields.Monetary(currency_field="currency_id")
     threshold_days = fields.Integer(string="Threshold (Days)")
     threshold_count = fields.Integer(string="Threshold (Count)")
     threshold_score = fields.Float(string="Threshold (Score)", digits=(16, 2))

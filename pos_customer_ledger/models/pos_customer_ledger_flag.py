@@ -102,7 +102,8 @@ class PosCustomerLedgerFlag(models.Model):
             raise UserError(self.env._("The note of a reviewed audit flag cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(self.env._("Audit flags are never deleted: dismiss a flag with a note instead."))
 
     @ledger_right("audit")

@@ -52,7 +52,6 @@ EXEMPT = {
         "pos.customer.ledger.flag",
         "write",
     ): "ORM write: auditors only by access rights; findings and reviews refused",
-    ("pos.customer.ledger.flag", "unlink"): "refuses every deletion",
 }
 
 # kind of user -> the ledger rights they hold (tools/access.py RIGHTS)
