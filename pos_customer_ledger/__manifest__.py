@@ -33,6 +33,7 @@
         "report/ledger_closing_report.xml",
         "report/customer_statement_report.xml",
         "report/ledger_segment_report.xml",
+        "report/ledger_flag_report.xml",
         "data/audit_rule_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",

@@ -6,3 +6,4 @@ from . import pos_customer_ledger_promotion
 from . import ledger_aging_xlsx
 from . import ledger_closing_xlsx
 from . import ledger_promotion_xlsx
+from . import ledger_flag_xlsx

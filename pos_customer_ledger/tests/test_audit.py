@@ -1,6 +1,9 @@
 """Issue 14: audit rules, flags and their review, through the user's path."""
 
+import io
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -353,6 +356,40 @@ class TestAudit(LedgerTestCommon):
             flag.action_dismiss()
         with self.assertRaises(UserError):
             flag.review_note = "changed my mind"
+
+    def test_flags_xlsx_for_the_working_papers(self):
+        """Print > Audit Flags (XLSX): the selected flags with their review, user text as text."""
+        report = self.env.ref("pos_customer_ledger.action_report_ledger_flag_xlsx")
+        self.assertEqual(report.binding_model_id.model, "pos.customer.ledger.flag")
+        self.customer.name = '=HYPERLINK("http://x.test", "Ana")'
+        flag = self.blind_refund_flag()
+        with Form(flag) as form:
+            form.review_note = "=1+1 cashier warned"
+        flag.action_dismiss()
+        content, kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.auditor)
+            ._render_xlsx(report.report_name, flag.ids, None)
+        )
+        self.assertEqual(kind, "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        header = [cell.value for cell in sheet[1]]
+        row = dict(zip(header, (cell.value for cell in sheet[2]), strict=True))
+        self.assertEqual(sheet.max_row, 2)
+        self.assertEqual(row["Flag"], flag.id)
+        self.assertEqual(row["Rule"], flag.rule_id.name)
+        self.assertEqual(row["Status"], "Dismissed")
+        self.assertEqual(row["Order"], flag.pos_order_id.name)
+        self.assertEqual(row["Customer"], self.customer.display_name)
+        self.assertEqual(row["Review Note"], "=1+1 cashier warned")
+        self.assertEqual(row["Reviewer"], self.auditor.name)
+        self.assertEqual(row["Finding"], flag.message)
+        for cell in sheet[2]:
+            self.assertNotEqual(cell.data_type, "f", "user text must never become a formula")
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(self.cashier)._render_xlsx(
+                report.report_name, flag.ids, None
+            )
 
     def test_flags_are_never_deleted_nor_rewritten(self):
         flag = self.blind_refund_flag()
