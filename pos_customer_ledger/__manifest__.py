@@ -25,6 +25,7 @@
         "wizards/ledger_opening_import_wizard_views.xml",
         "views/pos_customer_ledger_import_views.xml",
         "report/pos_customer_ledger_aging_views.xml",
+        "report/pos_customer_ledger_cashier_figure_views.xml",
         "wizards/ledger_aging_wizard_views.xml",
         "wizards/ledger_promotion_wizard_views.xml",
         "wizards/ledger_segment_export_wizard_views.xml",

@@ -7,3 +7,4 @@ from . import ledger_aging_xlsx
 from . import ledger_closing_xlsx
 from . import ledger_promotion_xlsx
 from . import ledger_flag_xlsx
+from . import pos_customer_ledger_cashier_figure

@@ -178,6 +178,26 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(flags.config_id, self.config)
         self.assertIn("2 of 4 orders (50.0%)", flags.message)
 
+    def test_cashier_figures(self):
+        """Audit > Cashier Figures: per cashier, shop and day, what the statistical rules compare."""
+        suspect, other, *_rest = self.cashiers([2, 0, 0, 0])
+        self.sync_as(other, lines=[(self.product, 1, 50.0)])
+        Figure = self.env["pos.customer.ledger.cashier.figure"].with_user(self.auditor)
+        domain = [("date", "=", self.today), ("config_id", "=", self.config.id)]
+        figures = {
+            user: (orders, refunds, discounts)
+            for user, orders, refunds, discounts in Figure._read_group(
+                domain, ["user_id"], ["order_count:sum", "refund_count:sum", "discount_count:sum"]
+            )
+        }
+        self.assertEqual(figures[suspect], (4, 2, 0))
+        self.assertEqual(figures[other], (5, 0, 1))
+        refunded = Figure.search([*domain, ("user_id", "=", suspect.id)])
+        self.assertEqual(refunded.cashier, suspect.name)
+        self.assertGreater(refunded.refund_amount, 0)
+        with self.assertRaises(AccessError):
+            self.env["pos.customer.ledger.cashier.figure"].with_user(self.cashier).search([])
+
     def test_cashier_outlier_quiet_on_usual_refunds(self):
         self.set_rule("cashier_outlier", threshold_count=2, threshold_score=3.0)
         self.cashiers([1, 1, 0, 0])
