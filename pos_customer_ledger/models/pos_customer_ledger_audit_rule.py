@@ -798,22 +798,24 @@ class PosCustomerLedgerAuditRule(models.Model):
             SQL(
                 """
                 WITH refunds AS (
+                    -- only orders that refund sold lines: the period's sales never enter
                     SELECT r.id AS order_id, r.name, r.partner_id, r.session_id, s.config_id, r.user_id,
                            r.date_order AS date,
                            (SELECT SUM(p.amount) FROM pos_payment p
                               JOIN pos_payment_method m ON m.id = p.payment_method_id
                              WHERE p.pos_order_id = r.id AND m.is_cash_count AND p.amount < 0) AS cash_out,
-                           ARRAY(SELECT DISTINCT ol.order_id FROM pos_order_line l
-                                   JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
-                                  WHERE l.order_id = r.id) AS origin_ids
+                           array_agg(DISTINCT ol.order_id) AS origin_ids
                       FROM pos_order r
                       JOIN pos_session s ON s.id = r.session_id
+                      JOIN pos_order_line l ON l.order_id = r.id AND l.refunded_orderline_id IS NOT NULL
+                      JOIN pos_order_line ol ON ol.id = l.refunded_orderline_id
                      WHERE %s
+                     GROUP BY r.id, s.config_id
                 )
                 SELECT f.*, (SELECT STRING_AGG(o.name, ', ' ORDER BY o.id) FROM pos_order o
                               WHERE o.id = ANY(f.origin_ids)) AS origins
                   FROM refunds f
-                 WHERE f.cash_out < 0 AND cardinality(f.origin_ids) > 0
+                 WHERE f.cash_out < 0
                    AND NOT EXISTS (
                        SELECT 1 FROM pos_payment p JOIN pos_payment_method m ON m.id = p.payment_method_id
                         WHERE p.pos_order_id = ANY(f.origin_ids) AND m.is_cash_count
