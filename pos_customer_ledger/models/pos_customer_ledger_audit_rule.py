@@ -694,30 +694,33 @@ class PosCustomerLedgerAuditRule(models.Model):
 
     def _audit_duplicate_sale(self, date_from, date_to):
         self.env.flush_all()
+        start, end = self._period(date_from, date_to)
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                SELECT o.id AS order_id, o.name, o.partner_id, o.session_id, s.config_id, o.user_id,
-                       o.date_order AS date, o.amount_total, p.name AS previous,
-                       EXTRACT(EPOCH FROM o.date_order - p.date_order) AS seconds
-                  FROM pos_order o
-                  JOIN pos_session s ON s.id = o.session_id
-                  JOIN LATERAL (
-                      SELECT p.name, p.date_order
-                        FROM pos_order p
-                       WHERE p.partner_id = o.partner_id AND p.amount_total = o.amount_total
-                         AND p.state IN %s AND p.id <> o.id
-                         AND p.date_order >= o.date_order - make_interval(secs => %s)
-                         AND (p.date_order < o.date_order OR (p.date_order = o.date_order AND p.id < o.id))
-                       ORDER BY p.date_order DESC, p.id DESC
-                       LIMIT 1
-                  ) p ON TRUE
-                 WHERE %s AND o.partner_id IS NOT NULL AND o.amount_total > 0
-                 ORDER BY o.id
+                WITH ordered AS (
+                    -- one pass in customer, total and time order: each order next to the one before it
+                    SELECT o.id AS order_id, o.name, o.partner_id, o.session_id, o.user_id,
+                           o.date_order AS date, o.amount_total, o.date_order >= %(start)s AS in_period,
+                           LAG(o.name) OVER same AS previous, LAG(o.date_order) OVER same AS previous_date
+                      FROM pos_order o
+                     WHERE o.company_id = %(company)s AND o.state IN %(states)s
+                       AND o.date_order >= %(start)s - make_interval(secs => %(seconds)s)
+                       AND o.date_order < %(end)s
+                       AND o.partner_id IS NOT NULL AND o.amount_total > 0
+                    WINDOW same AS (PARTITION BY o.partner_id, o.amount_total ORDER BY o.date_order, o.id)
+                )
+                SELECT ordered.*, s.config_id, EXTRACT(EPOCH FROM date - previous_date) AS seconds
+                  FROM ordered
+                  JOIN pos_session s ON s.id = ordered.session_id
+                 WHERE in_period AND previous_date >= date - make_interval(secs => %(seconds)s)
+                 ORDER BY order_id
                 """,
-                LEDGER_STATES,
-                self.threshold_seconds,
-                self._order_scope(date_from, date_to),
+                company=self.company_id.id,
+                states=LEDGER_STATES,
+                start=start,
+                end=end,
+                seconds=self.threshold_seconds,
             )
         )
         return [
