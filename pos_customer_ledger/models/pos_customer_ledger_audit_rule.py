@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..tools.access import ledger_right
 from ..tools.dates import company_today, day_range, local_date_sql
+from ..tools.money import money_formatter
 from ..tools.posting_rules import LEDGER_STATES, posts_order_sql
 
 SEVERITIES = [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")]
@@ -198,6 +199,8 @@ class PosCustomerLedgerAuditRule(models.Model):
         self.ensure_one()
         if not rows:
             return self.env["pos.customer.ledger.flag"].sudo()
+        # a review made earlier in this transaction counts
+        self.env["pos.customer.ledger.flag"].flush_model(["finding_key", "state", "fingerprint"])
         for row in rows:
             row["fingerprint"] = hashlib.sha256(
                 json.dumps(row.pop("figures"), default=str).encode()
@@ -234,7 +237,13 @@ class PosCustomerLedgerAuditRule(models.Model):
         return day_range(self.company_id, date_from, date_to)
 
     def _money(self, amount):
-        return self.currency_id.format(amount) if self.currency_id else f"{amount:.2f}"
+        """``amount`` as the currency formats it; the language and currency are
+        read once per transaction (tools/money.py)."""
+        key = ("pos_customer_ledger.money", self.env.lang, self.currency_id.id)
+        money = self.env.cr.cache.get(key)
+        if money is None:
+            money = self.env.cr.cache[key] = money_formatter(self.env, self.currency_id)
+        return money(amount)
 
     # -------------------------------------------------------------------- the cron
 

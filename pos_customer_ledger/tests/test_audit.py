@@ -11,6 +11,7 @@ from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from ..tools.dates import company_today
+from ..tools.money import money_formatter
 from .common import CASHIER_GROUPS, LedgerTestCommon
 
 AUDITOR_GROUPS = "base.group_user,pos_customer_ledger.group_ledger_auditor"
@@ -88,6 +89,19 @@ class TestAudit(LedgerTestCommon):
         rules = self.Rule.search([("company_id", "=", company.id)])
         self.assertEqual(set(rules.mapped("code")), codes)
         self.assertTrue(all(rules.mapped("explanation")))
+
+    def test_amounts_in_messages_as_the_currency_writes_them(self):
+        """Messages format amounts without looking the language up each time, to the same text."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        amounts = (0.0, -0.0, 5, -5.005, 1234.5, -1234567.891, 0.125)
+        for lang in ("en_US", "fr_FR"):
+            env = self.env(context={"lang": lang})
+            for currency in (self.company.currency_id, env.ref("base.EUR"), env.ref("base.JPY")):
+                money = money_formatter(env, currency)
+                for amount in amounts:
+                    self.assertEqual(money(amount), currency.with_env(env).format(amount), (lang, amount))
+        rule = self.rule("discount_above_cap")
+        self.assertEqual(rule._money(1234.5), rule.currency_id.format(1234.5))
 
     def test_missing_ledger_entry(self):
         clean = self.sync(self.customer)
