@@ -33,24 +33,28 @@ class PosCustomerLedgerAuditRule(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                SELECT e.id AS entry_id, e.name AS entry, e.partner_id, e.session_id, e.config_id,
-                       e.user_id, e.date, e.pos_order_id AS posted_order_id, e.amount_total,
-                       o.id AS order_id, o.name AS order_name,
-                       o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1) AS order_total,
-                       customer.commercial_partner_id AS order_partner_id,
-                       order_customer.name AS order_customer, entry_customer.name AS entry_customer
-                  FROM pos_customer_ledger_entry e
-                  JOIN res_partner entry_customer ON entry_customer.id = e.partner_id
-                  LEFT JOIN pos_order o ON o.id = e.pos_order_id
-                  LEFT JOIN res_partner customer ON customer.id = o.partner_id
-                  LEFT JOIN res_partner order_customer ON order_customer.id = customer.commercial_partner_id
-                 WHERE e.company_id = %(company)s AND e.date >= %(start)s AND e.date < %(end)s
-                   AND e.kind IN %(kinds)s AND e.session_id IS NOT NULL AND e.source_key IS NULL
-                   AND (o.id IS NULL
-                        OR customer.commercial_partner_id IS DISTINCT FROM e.partner_id
-                        OR ABS(e.amount_total - o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1))
-                           >= %(rounding)s)
-                 ORDER BY e.sequence_number
+                SELECT * FROM (
+                    SELECT compared.*,
+                           order_partner_id IS DISTINCT FROM partner_id AS customer_changed,
+                           ABS(amount_total - order_total) >= %(rounding)s AS total_changed
+                      FROM (
+                        SELECT e.id AS entry_id, e.name AS entry, e.partner_id, e.session_id, e.config_id,
+                               e.user_id, e.date, e.sequence_number, e.pos_order_id AS posted_order_id,
+                               e.amount_total, o.id AS order_id, o.name AS order_name,
+                               o.amount_total / COALESCE(NULLIF(o.currency_rate, 0), 1) AS order_total,
+                               buyer.commercial_partner_id AS order_partner_id,
+                               owner.name AS order_customer, entry_customer.name AS entry_customer
+                          FROM pos_customer_ledger_entry e
+                          JOIN res_partner entry_customer ON entry_customer.id = e.partner_id
+                          LEFT JOIN pos_order o ON o.id = e.pos_order_id
+                          LEFT JOIN res_partner buyer ON buyer.id = o.partner_id
+                          LEFT JOIN res_partner owner ON owner.id = buyer.commercial_partner_id
+                         WHERE e.company_id = %(company)s AND e.date >= %(start)s AND e.date < %(end)s
+                           AND e.kind IN %(kinds)s AND e.session_id IS NOT NULL AND e.source_key IS NULL
+                    ) compared
+                ) checked
+                 WHERE order_id IS NULL OR customer_changed OR total_changed
+                 ORDER BY sequence_number
                 """,
                 company=self.company_id.id,
                 start=start,
@@ -71,7 +75,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                 figures = (row["posted_order_id"],)
             else:
                 differences = []
-                if row["order_partner_id"] != row["partner_id"]:
+                if row["customer_changed"]:
                     differences.append(
                         self.env._(
                             "its customer is now %(order_customer)s, the entry's %(entry_customer)s",
@@ -79,7 +83,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                             entry_customer=row["entry_customer"],
                         )
                     )
-                if abs(row["amount_total"] - row["order_total"]) >= self.currency_id.rounding:
+                if row["total_changed"]:
                     differences.append(
                         self.env._(
                             "its total is now %(order_total)s, the entry's %(entry_total)s",
