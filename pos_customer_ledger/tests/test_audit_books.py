@@ -116,6 +116,20 @@ class TestAuditBooks(LedgerTestCommon):
         self.assertEqual((again.entry_id, again.finding_key), (edited.entry_id, edited.finding_key))
         self.assertIn("$\xa027.40", again.message)
 
+    def test_entry_mismatch_in_a_foreign_currency_shop(self):
+        """Entries hold the order's total in the company's currency, at the order's rate."""
+        self.config = self.other_currency_config
+        self.open_new_session()
+        order = self.sync(self.customer, qty=3)
+        entry = self.entries_of(order)
+        self.assertEqual(order.currency_id, self.other_currency)
+        self.assertNotEqual(order.amount_total, entry.amount_total)
+        self.assertFalse(self.audit("entry_mismatch"))
+        self.sql("UPDATE pos_order SET amount_total = amount_total + 1 WHERE id = %s", order.id)
+        [flag] = self.audit("entry_mismatch")
+        total = self.company.currency_id.format(entry.amount_total + 1 / order.currency_rate)
+        self.assertIn(f"its total is now {total}", flag.message)
+
     # --------------------------------------------------------------- chain_break
 
     def test_chain_break_quiet_on_clean_data(self):
