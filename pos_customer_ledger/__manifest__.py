@@ -36,6 +36,7 @@
         "report/ledger_segment_report.xml",
         "report/ledger_flag_report.xml",
         "data/audit_rule_data.xml",
+        "data/audit_rule_books_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",

@@ -50,13 +50,29 @@ class PosCustomerLedgerEntry(models.Model):
         }
 
     def _verify_company_chain(self, company):
-        """Check one company's chain in a single pass of PostgreSQL.
+        """Check one company's chain (_verify_company_links), then every closed
+        month's frozen figures and chain hash against the entries
+        (_anchor_problems), in one more pass."""
+        result = self._verify_company_links(company)
+        if not result["ok"]:
+            return result
+        closings = (
+            self.env["pos.customer.ledger.closing"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("state", "=", "closed")], order="date_from")
+        )
+        problems = self._anchor_problems(company, closings._anchor_data())
+        if problems:
+            return dict(result, ok=False, message="\n".join(problems))
+        return result
+
+    def _verify_company_links(self, company):
+        """Check one company's chain of entries in a single pass of PostgreSQL.
 
         PostgreSQL rebuilds each entry's canonical content, hashes it and
         compares it and the link with the entry before; only the first broken
-        entry comes back, so memory stays flat whatever the ledger's size.
-        Then every closed month's frozen figures and chain hash are checked
-        against the entries (_anchor_problems), in one more pass.
+        entry comes back, so memory stays flat whatever the ledger's size. The
+        chain must end where its head says.
         """
         problems = self.env.execute_query(
             SQL(
@@ -139,14 +155,6 @@ class PosCustomerLedgerEntry(models.Model):
                     head=head[0],
                 ),
             }
-        closings = (
-            self.env["pos.customer.ledger.closing"]
-            .sudo()
-            .search([("company_id", "=", company.id), ("state", "=", "closed")], order="date_from")
-        )
-        problems = self._anchor_problems(company, closings._anchor_data())
-        if problems:
-            return {"ok": False, "checked": checked, "first_broken_id": False, "message": "\n".join(problems)}
         return {
             "ok": True,
             "checked": checked,

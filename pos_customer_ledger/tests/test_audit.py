@@ -84,10 +84,13 @@ class TestAudit(LedgerTestCommon):
             "refund_cash_for_card_sale",
             "customer_many_refunds",
         }
-        self.assertEqual(set(self.Rule.search([("company_id", "=", self.company.id)]).mapped("code")), codes)
+        # other parts of the issue ship more rules (test_audit_<group>.py)
+        self.assertLessEqual(
+            codes, set(self.Rule.search([("company_id", "=", self.company.id)]).mapped("code"))
+        )
         company = self.env["res.company"].create({"name": "Audit New Company"})
         rules = self.Rule.search([("company_id", "=", company.id)])
-        self.assertEqual(set(rules.mapped("code")), codes)
+        self.assertLessEqual(codes, set(rules.mapped("code")))
         self.assertTrue(all(rules.mapped("explanation")))
 
     def test_amounts_in_messages_as_the_currency_writes_them(self):
@@ -311,6 +314,7 @@ class TestAudit(LedgerTestCommon):
     # ---------------------------------------------------- runs and de-dup
 
     def test_run_records_and_dedup(self):
+        self.set_rule("chain_break", active=False)  # the dropped entry breaks the chain too
         self.set_rule("discount_above_cap", threshold_percent=30)
         order = self.sync(self.customer, lines=[(self.product, 1, 50.0), (self.product, 1, 20.0)])
         self.drop_entries(order)
@@ -320,7 +324,7 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(len(run), 1)
         self.assertEqual((run.date_from, run.date_to), (self.today, self.today))
         self.assertEqual(run.company_id, self.company)
-        self.assertEqual(len(run.rule_ids), 13)
+        self.assertEqual(len(run.rule_ids), self.Rule.search_count([("company_id", "=", self.company.id)]))
         self.assertEqual((run.flag_count, run.critical_count, run.warning_count), (2, 1, 1))
         counts = {line.rule_id.code: (line.finding_count, line.flag_count) for line in run.line_ids}
         self.assertEqual(counts["discount_above_cap"], (1, 1))
@@ -528,6 +532,7 @@ class TestAudit(LedgerTestCommon):
         self.assertEqual(run.user_id, self.auditor)
 
     def test_daily_cron_audits_yesterday_and_calls_the_auditors(self):
+        self.set_rule("chain_break", active=False)  # the dropped entries break the chain too
         yesterday = self.sync(self.customer, days_ago=1)
         today = self.sync(self.customer)
         self.drop_entries(yesterday | today)
@@ -549,6 +554,7 @@ class TestAudit(LedgerTestCommon):
         self.assertFalse(warning.activity_ids)
 
     def test_weekly_cron_audits_the_last_90_days(self):
+        self.set_rule("chain_break", active=False)  # the dropped entry breaks the chain too
         old = self.sync(self.customer, days_ago=30)
         self.drop_entries(old)
         self.env.ref("pos_customer_ledger.ir_cron_run_audit_daily").method_direct_trigger()
