@@ -16,6 +16,7 @@
         "views/pos_customer_ledger_chain_views.xml",
         "views/pos_customer_ledger_closing_views.xml",
         "views/pos_customer_ledger_audit_views.xml",
+        "views/pos_customer_ledger_audit_rule_cash_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/ledger_statement_wizard_views.xml",

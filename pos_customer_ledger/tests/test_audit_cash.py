@@ -5,7 +5,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..tools.dates import company_today
 from . import test_audit
@@ -70,6 +70,21 @@ class TestAuditCash(LedgerTestCommon):
         rules = self.Rule.search([("company_id", "=", company.id), ("code", "in", list(CASH_CODES))])
         self.assertEqual(set(rules.mapped("code")), CASH_CODES)
         self.assertTrue(all(rules.mapped("explanation")))
+
+    def test_managers_set_the_thresholds_on_the_form(self):
+        for code, values in {
+            "opening_differs_from_closing": {"threshold_amount": 2},
+            "cash_move_unexplained": {"threshold_amount": 300},
+            "session_open_long": {"threshold_days": 2},
+            "rescue_session_order": {"threshold_seconds": 600},
+            "large_change": {"threshold_amount": 150, "threshold_percent": 400},
+            "receipt_reprint": {"threshold_count": 2},
+        }.items():
+            rule = self.rule(code).with_user(self.manager)
+            with Form(rule) as form:
+                for name, value in values.items():
+                    setattr(form, name, value)
+            self.assertRecordValues(rule, [values])
 
     def test_opening_differs_from_closing_quiet(self):
         self.sync(self.customer, qty=10)  # 107.00 in cash
