@@ -510,11 +510,12 @@ class PosCustomerLedgerAuditRule(models.Model):
                 """
                 WITH cashier AS (
                     SELECT s.config_id, %s AS cashier, MIN(o.user_id) AS user_id, COUNT(*) AS orders,
-                           COUNT(*) FILTER (WHERE EXISTS (
-                               SELECT 1 FROM pos_order_line l WHERE l.order_id = o.id AND l.qty < 0
-                           )) AS refunds
+                           COUNT(refund.order_id) AS refunds
                       FROM pos_order o
                       JOIN pos_session s ON s.id = o.session_id
+                      -- one pass over the lines, not a lookup per order
+                      LEFT JOIN (SELECT DISTINCT order_id FROM pos_order_line WHERE qty < 0) refund
+                        ON refund.order_id = o.id
                      WHERE %s
                      GROUP BY s.config_id, 2
                     HAVING COUNT(*) >= %s
@@ -581,19 +582,27 @@ class PosCustomerLedgerAuditRule(models.Model):
         rows = self.env.execute_query_dict(
             SQL(
                 """
+                WITH candidate AS (
+                    -- only orders at zero or with a line given away: the others are never grouped
+                    SELECT o.id FROM pos_order o WHERE %(scope)s AND ROUND(o.amount_total::numeric, 2) = 0
+                     UNION
+                    SELECT l.order_id FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
+                     WHERE %(scope)s AND l.discount >= 100 AND l.qty > 0
+                )
                 SELECT o.id AS order_id, o.name, o.partner_id, o.session_id, s.config_id, o.user_id,
                        o.date_order AS date, o.amount_total, MAX(l.discount) AS discount,
                        SUM(l.price_unit * l.qty) AS list_amount
-                  FROM pos_order o
+                  FROM candidate
+                  JOIN pos_order o ON o.id = candidate.id
                   JOIN pos_session s ON s.id = o.session_id
                   JOIN pos_order_line l ON l.order_id = o.id
-                 WHERE %s AND l.qty > 0
+                 WHERE l.qty > 0
                  GROUP BY o.id, s.config_id
                 HAVING MAX(l.discount) >= 100
                     OR (ROUND(o.amount_total::numeric, 2) = 0 AND SUM(l.price_unit * l.qty) > 0)
                  ORDER BY o.id
                 """,
-                self._order_scope(date_from, date_to),
+                scope=self._order_scope(date_from, date_to),
             )
         )
         return [
