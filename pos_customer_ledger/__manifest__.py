@@ -34,6 +34,7 @@
         "report/customer_statement_report.xml",
         "report/ledger_segment_report.xml",
         "data/audit_rule_data.xml",
+        "data/audit_rule_customers_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",

@@ -2,6 +2,7 @@ from . import account_partial_reconcile
 from . import pos_config
 from . import pos_customer_ledger_anonymization
 from . import pos_customer_ledger_audit_rule
+from . import pos_customer_ledger_audit_rule_customers
 from . import pos_customer_ledger_audit_run
 from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing

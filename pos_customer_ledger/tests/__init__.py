@@ -39,3 +39,4 @@ from . import test_demo
 from . import test_back_office_views
 from . import test_print_buttons_tour
 from . import test_audit
+from . import test_audit_customers
