@@ -1,3 +1,5 @@
+import hashlib
+
 from odoo import models
 from odoo.tools import SQL
 
@@ -149,7 +151,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                      GROUP BY kind, value
                     HAVING COUNT(DISTINCT partner_id) > 1
                 )
-                SELECT DISTINCT ON (g.partner_ids) g.kind, g.shown, g.partner_ids,
+                SELECT DISTINCT ON (g.partner_ids) g.kind, g.value, g.shown, g.partner_ids,
                        g.partner_ids[1] AS partner_id,
                        (SELECT STRING_AGG(p.name, ', ' ORDER BY p.id) FROM res_partner p
                          WHERE p.id = ANY(g.partner_ids)) AS customers
@@ -183,10 +185,12 @@ class PosCustomerLedgerAuditRule(models.Model):
                     phone=row["shown"],
                     customers=row["customers"],
                 )
+            # the shared value, not the customers, names the group (hashed: no phone number in keys)
+            value = hashlib.sha256(row["value"].encode()).hexdigest()[:16]
             findings.append(
                 self._finding(
                     row,
-                    f"customers:{row['kind']}:{row['partner_id']}",
+                    f"customers:{row['kind']}:{value}",
                     message,
                     (row["kind"], row["partner_ids"]),
                 )

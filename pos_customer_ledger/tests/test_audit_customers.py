@@ -130,6 +130,7 @@ class TestAuditCustomers(LedgerTestCommon):
         self.assertEqual(flag.severity, "info")
         self.assertIn(twin.name, flag.message)
         self.assertIn("e-mail", flag.message, "phone and e-mail in common: one finding")
+        self.assertNotIn("example.com", flag.finding_key)
         self.assertFalse(self.audit("duplicate_customers"), "the same group again: no new flag")
         # dismissed, it stays dismissed until someone else joins the group
         flag.with_user(self.auditor).review_note = "Two shops of one customer."
