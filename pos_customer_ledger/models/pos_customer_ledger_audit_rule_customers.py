@@ -303,22 +303,32 @@ class PosCustomerLedgerAuditRule(models.Model):
             SQL(
                 """
                 WITH closed AS (
-                    SELECT s.id AS session_id, s.name, s.config_id, s.user_id, s.stop_at AS date
+                    SELECT s.id AS session_id, s.name, s.config_id, s.user_id, s.stop_at AS date, s.start_at
                       FROM pos_session s
                       JOIN pos_config c ON c.id = s.config_id
                      WHERE s.state = 'closed' AND s.stop_at >= %(start)s AND s.stop_at < %(end)s
                        AND c.company_id = %(company)s
+                ), later AS (
+                    -- a till that syncs after its session closed puts its orders in a later session
+                    -- of the shop; the receipt number still names the session that numbered them
+                    SELECT s.id, s.config_id
+                      FROM pos_session s
+                     WHERE s.config_id IN (SELECT config_id FROM closed)
+                       AND s.start_at >= (SELECT MIN(start_at) FROM closed) AND s.start_at < %(end)s
                 ), orders AS (
                     -- every order the till numbered, cancelled ones included
-                    SELECT o.session_id, o.sequence_number, o.pos_reference
+                    SELECT COALESCE(named.id, o.session_id) AS session_id, o.sequence_number, o.pos_reference
                       FROM pos_order o
-                      JOIN closed ON closed.session_id = o.session_id
+                      JOIN later ON later.id = o.session_id
+                      LEFT JOIN pos_session named
+                        ON named.id = SUBSTRING(o.pos_reference FROM '([0-9]{1,9})-[0-9]+-[0-9]+$')::int
+                       AND named.config_id = later.config_id
                 ), numbers AS (
                     SELECT session_id, sequence_number AS number,
                            LAG(sequence_number, 1, 0) OVER (PARTITION BY session_id ORDER BY sequence_number)
                                AS previous
                       FROM (SELECT DISTINCT session_id, sequence_number FROM orders
-                             WHERE sequence_number > 0) used
+                             WHERE sequence_number > 0 AND session_id IN (SELECT session_id FROM closed)) used
                 ), gaps AS (
                     SELECT session_id, SUM(number - previous - 1) AS missing,
                            ARRAY_AGG(ARRAY[previous + 1, number - 1] ORDER BY number) AS ranges
@@ -332,7 +342,8 @@ class PosCustomerLedgerAuditRule(models.Model):
                              GROUP BY session_id, pos_reference HAVING COUNT(*) > 1) twice
                      GROUP BY session_id
                 )
-                SELECT closed.*, COALESCE(gaps.missing, 0) AS missing, gaps.ranges,
+                SELECT closed.session_id, closed.name, closed.config_id, closed.user_id, closed.date,
+                       COALESCE(gaps.missing, 0) AS missing, gaps.ranges,
                        COALESCE(duplicates.refs, ARRAY[]::varchar[]) AS refs
                   FROM closed
                   LEFT JOIN gaps ON gaps.session_id = closed.session_id

@@ -213,12 +213,14 @@ class TestAuditCustomers(LedgerTestCommon):
 
     # --------------------------------------------------- receipt numbering
 
-    def sync_numbered(self, number, login=1):
+    def sync_numbered(self, number, login=1, session=None):
         """An order of the till with the receipt ``number`` (as the till numbers them in a session)."""
-        reference = f"{self.pos_session.id:05d}-{login:03d}-{number:04d}"
+        session = session or self.pos_session
+        reference = f"{session.id:05d}-{login:03d}-{number:04d}"
         data = self.create_ui_order_data([(self.product, 1)], customer=self.customer)
-        data.update(name=f"Order {reference}", sequence_number=number)
-        self.env["pos.order"].sync_from_ui([data])
+        data.update(name=f"Order {reference}", sequence_number=number, session_id=session.id)
+        result = self.env["pos.order"].sync_from_ui([data])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
     def test_receipt_numbering(self):
         session = self.pos_session
@@ -244,6 +246,20 @@ class TestAuditCustomers(LedgerTestCommon):
         self.sync_numbered(2, login=2)
         self.close_session()
         self.assertFalse(self.audit("receipt_numbering"))
+
+    def test_receipt_numbering_late_sync(self):
+        """A till that syncs an order after its session closed: Odoo puts it in the next session."""
+        first = self.pos_session
+        self.sync_numbered(1)
+        self.sync_numbered(3)
+        self.close_session()
+        self.open_new_session()
+        late = self.sync_numbered(2, session=first)
+        self.assertEqual(late.session_id, self.pos_session)
+        self.sync_numbered(1)
+        self.sync_numbered(2)
+        self.close_session()
+        self.assertFalse(self.audit("receipt_numbering"), "the late order fills its own session's gap")
 
     def test_receipt_numbering_gaps_under_the_threshold(self):
         self.set_rule("receipt_numbering", threshold_count=1)
