@@ -261,10 +261,13 @@ class PosCustomerLedgerAuditRule(models.Model):
                            ), 0) AS list_price
                       FROM pos_order o
                       JOIN pos_session s ON s.id = o.session_id
+                      JOIN pos_config c ON c.id = s.config_id
                       JOIN pos_order_line l ON l.order_id = o.id
                       JOIN product_product pp ON pp.id = l.product_id
                       JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     -- a tip is keyed in too: its amount is no price
                      WHERE %(scope)s AND l.price_type = 'manual' AND l.qty > 0
+                       AND l.product_id IS DISTINCT FROM c.tip_product_id
                 )
                 SELECT order_id, name, partner_id, session_id, config_id, user_id, date,
                        COUNT(*) AS line_count, MAX(100 * (1 - price / list_price)) AS cut,

@@ -211,6 +211,12 @@ class TestAuditCustomers(LedgerTestCommon):
         self.sync(self.customer)
         self.assertFalse(self.audit("manual_price"))
 
+    def test_manual_price_not_on_tips(self):
+        self.set_rule("manual_price", threshold_percent=20)
+        self.config.tip_product_id = self.product
+        self.sync_priced(2.0)  # a tip of 2.00
+        self.assertFalse(self.audit("manual_price"))
+
     # --------------------------------------------------- receipt numbering
 
     def sync_numbered(self, number, login=1, session=None):
