@@ -7,6 +7,8 @@ from odoo.tools import SQL
 # compare (a country code typed or not: "+86 138 0013 8000" is "13800138000")
 PHONE_MIN_DIGITS = 7
 PHONE_DIGITS = 9
+# the session of a till's receipt number "Order 00012-001-0004"
+REFERENCE_SESSION = "([0-9]{1,9})-[0-9]+-[0-9]+$"
 # gaps in receipt numbering shown in a flag's message
 SHOWN_GAPS = 10
 
@@ -314,18 +316,21 @@ class PosCustomerLedgerAuditRule(models.Model):
                 ), later AS (
                     -- a till that syncs after its session closed puts its orders in a later session
                     -- of the shop; the receipt number still names the session that numbered them
-                    SELECT s.id, s.config_id
+                    SELECT s.id, s.config_id, s.start_at
                       FROM pos_session s
                      WHERE s.config_id IN (SELECT config_id FROM closed)
                        AND s.start_at >= (SELECT MIN(start_at) FROM closed) AND s.start_at < %(end)s
                 ), orders AS (
-                    -- every order the till numbered, cancelled ones included
-                    SELECT COALESCE(named.id, o.session_id) AS session_id, o.sequence_number, o.pos_reference
+                    -- every order the till numbered, cancelled ones included; only an order
+                    -- dated before its session opened can be late: its number is read then
+                    SELECT CASE WHEN o.date_order <= later.start_at THEN COALESCE((
+                               SELECT named.id FROM pos_session named
+                                WHERE named.config_id = later.config_id
+                                  AND named.id = SUBSTRING(o.pos_reference FROM %(ref_session)s)::int
+                           ), o.session_id) ELSE o.session_id END AS session_id,
+                           o.sequence_number, o.pos_reference
                       FROM pos_order o
                       JOIN later ON later.id = o.session_id
-                      LEFT JOIN pos_session named
-                        ON named.id = SUBSTRING(o.pos_reference FROM '([0-9]{1,9})-[0-9]+-[0-9]+$')::int
-                       AND named.config_id = later.config_id
                 ), numbers AS (
                     SELECT session_id, sequence_number AS number,
                            LAG(sequence_number, 1, 0) OVER (PARTITION BY session_id ORDER BY sequence_number)
@@ -358,6 +363,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                 end=end,
                 company=self.company_id.id,
                 count=self.threshold_count,
+                ref_session=REFERENCE_SESSION,
             )
         )
         findings = []

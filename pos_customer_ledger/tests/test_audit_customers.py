@@ -1,5 +1,6 @@
 """Issue 14: the audit rules on customers, their accounts and the till's receipts."""
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..tools.dates import company_today
@@ -225,6 +226,9 @@ class TestAuditCustomers(LedgerTestCommon):
         reference = f"{session.id:05d}-{login:03d}-{number:04d}"
         data = self.create_ui_order_data([(self.product, 1)], customer=self.customer)
         data.update(name=f"Order {reference}", sequence_number=number, session_id=session.id)
+        if session.state == "closed":
+            # rung up while its session was open
+            data["date_order"] = fields.Datetime.to_string(session.start_at)
         result = self.env["pos.order"].sync_from_ui([data])
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
