@@ -39,6 +39,7 @@
         "data/audit_rule_data.xml",
         "data/audit_rule_books_data.xml",
         "data/audit_rule_cash_data.xml",
+        "data/audit_rule_customers_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "views/pos_customer_ledger_menus.xml",

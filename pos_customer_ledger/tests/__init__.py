@@ -41,3 +41,4 @@ from . import test_print_buttons_tour
 from . import test_audit
 from . import test_audit_books
 from . import test_audit_cash
+from . import test_audit_customers
