@@ -12,7 +12,7 @@ class PosCustomerLedgerAuditRule(models.Model):
     """The rules on the ledger and the books: entries against their orders, the
     chain, month closings and the accounting."""
 
-    _inherit = "pos.customer.ledger.audit.rule"
+    _inherit = "pos.customer.ledger.audit.rule"  # pylint: disable=consider-merging-classes-inherited
 
     def _ledger_entries(self):
         """The entry model in this rule's company alone (the verification and

@@ -6,7 +6,7 @@ ROUND_CASH_UNITS = 10
 
 
 class PosCustomerLedgerAuditRule(models.Model):
-    _inherit = "pos.customer.ledger.audit.rule"
+    _inherit = "pos.customer.ledger.audit.rule"  # pylint: disable=consider-merging-classes-inherited
 
     # ----------------------------------------------------------- cash rules
 

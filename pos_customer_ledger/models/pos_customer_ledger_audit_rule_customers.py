@@ -16,7 +16,7 @@ SHOWN_GAPS = 10
 class PosCustomerLedgerAuditRule(models.Model):
     """Audit rules on customers, their accounts and the till's receipts."""
 
-    _inherit = "pos.customer.ledger.audit.rule"
+    _inherit = "pos.customer.ledger.audit.rule"  # pylint: disable=consider-merging-classes-inherited
 
     def _audit_unsettled_pay_later(self, date_from, date_to):
         self.env.flush_all()
