@@ -127,8 +127,10 @@ class PosCustomerLedgerAuditRule(models.Model):
                 """
                 WITH members AS (
                     SELECT p.id, p.commercial_partner_id AS partner_id, p.email, p.email_normalized,
-                           p.phone, p.mobile
+                           p.phone, p.mobile, st.id IS NOT NULL AS has_ledger
                       FROM res_partner p
+                      LEFT JOIN pos_customer_ledger_partner_stat st
+                        ON st.partner_id = p.commercial_partner_id AND st.company_id = %(company)s
                      WHERE p.active AND (p.company_id IS NULL OR p.company_id = %(company)s)
                        AND p.create_date < %(end)s
                        AND NOT EXISTS (
@@ -136,11 +138,11 @@ class PosCustomerLedgerAuditRule(models.Model):
                        )
                 ), keys AS (
                     SELECT 'email' AS kind, LOWER(TRIM(COALESCE(m.email_normalized, m.email))) AS value,
-                           m.email AS shown, m.partner_id
+                           m.email AS shown, m.partner_id, m.has_ledger
                       FROM members m
                      WHERE m.email IS NOT NULL AND TRIM(m.email) <> ''
                     UNION ALL
-                    SELECT 'phone', RIGHT(n.digits, %(phone_digits)s), n.number, m.partner_id
+                    SELECT 'phone', RIGHT(n.digits, %(phone_digits)s), n.number, m.partner_id, m.has_ledger
                       FROM members m
                      CROSS JOIN LATERAL (VALUES (m.phone), (m.mobile)) AS numbers (number)
                      CROSS JOIN LATERAL (SELECT REGEXP_REPLACE(numbers.number, '[^0-9]', '', 'g') AS digits,
@@ -151,16 +153,14 @@ class PosCustomerLedgerAuditRule(models.Model):
                            MIN(shown) AS shown
                       FROM keys
                      GROUP BY kind, value
-                    HAVING COUNT(DISTINCT partner_id) > 1
+                    -- one of them at least is a customer of the company's ledger
+                    HAVING COUNT(DISTINCT partner_id) > 1 AND BOOL_OR(has_ledger)
                 )
                 SELECT DISTINCT ON (g.partner_ids) g.kind, g.value, g.shown, g.partner_ids,
                        g.partner_ids[1] AS partner_id,
                        (SELECT STRING_AGG(p.name, ', ' ORDER BY p.id) FROM res_partner p
                          WHERE p.id = ANY(g.partner_ids)) AS customers
                   FROM groups g
-                 -- one of them at least is a customer of the company's ledger
-                 WHERE EXISTS (SELECT 1 FROM pos_customer_ledger_partner_stat st
-                                WHERE st.company_id = %(company)s AND st.partner_id = ANY(g.partner_ids))
                  -- the same customers sharing a phone and an e-mail: one finding, on the e-mail
                  ORDER BY g.partner_ids, g.kind, g.value
                 """,
