@@ -8,63 +8,13 @@ import openpyxl
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
-from odoo.tools import SQL
 
-from ..tools.dates import company_today
 from ..tools.money import money_formatter
-from .common import CASHIER_GROUPS, LedgerTestCommon
-
-AUDITOR_GROUPS = "base.group_user,pos_customer_ledger.group_ledger_auditor"
-MANAGER_GROUPS = "base.group_user,pos_customer_ledger.group_ledger_manager"
+from .common import CASHIER_GROUPS, AuditTestCommon
 
 
 @tagged("post_install", "-at_install")
-class TestAudit(LedgerTestCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Rule = cls.env["pos.customer.ledger.audit.rule"]
-        cls.Flag = cls.env["pos.customer.ledger.flag"]
-        cls.auditor = cls.company_user("audit_auditor", AUDITOR_GROUPS)
-        cls.manager = cls.company_user("audit_manager", MANAGER_GROUPS)
-        cls.cashier = cls.company_user("audit_cashier", CASHIER_GROUPS)
-
-    def setUp(self):
-        super().setUp()
-        self.today = company_today(self.company)
-
-    # ---------------------------------------------------------------- helpers
-
-    def rule(self, code):
-        return self.Rule.search([("company_id", "=", self.company.id), ("code", "=", code)])
-
-    def audit(self, *codes, user=None):
-        """Run ``codes`` over today as the auditor (or ``user``), in the test company."""
-        Rule = self.Rule.with_user(user or self.auditor).with_company(self.company)
-        Rule = Rule.with_context(allowed_company_ids=self.company.ids)
-        return Rule.run_audit(self.today, self.today, list(codes) or None)
-
-    def set_rule(self, code, **values):
-        self.rule(code).with_user(self.manager).write(values)
-
-    def sync_as(self, cashier, lines=None, refund_of=None):
-        """An order the till of ``cashier`` syncs: a sale of one product, or a refund of ``refund_of``."""
-        if refund_of:
-            line = refund_of.lines[0]
-            lines = [{"product": line.product_id, "quantity": -line.qty, "refunded_orderline_id": line.id}]
-        data = self.create_ui_order_data(lines or [(self.product, 1)], customer=self.customer)
-        data["user_id"] = cashier.id
-        result = self.env["pos.order"].sync_from_ui([data])
-        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
-
-    def drop_entries(self, orders):
-        """The ledger loses the entries of ``orders`` (an omission the audit must find)."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL("DELETE FROM pos_customer_ledger_entry WHERE pos_order_id IN %s", tuple(orders.ids))
-        )
-        self.env.invalidate_all()
-
+class TestAudit(AuditTestCommon):
     # ------------------------------------------------------------ the rules
 
     def test_shipped_rules_per_company(self):

@@ -7,34 +7,20 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 from odoo.tools.convert import convert_file
 
-from ..tools.dates import company_today
-from . import test_audit, test_closing
-from .common import LedgerTestCommon
+from . import test_closing
+from .common import AuditTestCommon
 
 POS_MANAGER_GROUPS = "base.group_user,point_of_sale.group_pos_manager"
 
 
 @tagged("post_install", "-at_install")
-class TestAuditBooks(LedgerTestCommon):
+class TestAuditBooks(AuditTestCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Rule = cls.env["pos.customer.ledger.audit.rule"]
-        cls.Flag = cls.env["pos.customer.ledger.flag"]
-        cls.auditor = cls.company_user("books_auditor", test_audit.AUDITOR_GROUPS)
-        cls.manager = cls.company_user("books_manager", test_audit.MANAGER_GROUPS)
         cls.pos_manager = cls.company_user("books_pos_manager", POS_MANAGER_GROUPS)
 
-    def setUp(self):
-        super().setUp()
-        self.today = company_today(self.company)
-
-    # the helpers of test_audit.py and test_closing.py (no class of theirs at
-    # module level: their tests would run twice)
-    rule = test_audit.TestAudit.rule
-    audit = test_audit.TestAudit.audit
-    set_rule = test_audit.TestAudit.set_rule
-    drop_entries = test_audit.TestAudit.drop_entries
+    # a helper of test_closing.py (its class is not imported: its tests would run twice)
     rewrite_history = test_closing.TestLedgerClosing.rewrite_history
 
     def sql(self, query, *args):

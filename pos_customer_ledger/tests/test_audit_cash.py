@@ -7,9 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import Form, tagged
 
-from ..tools.dates import company_today
-from . import test_audit
-from .common import CASHIER_GROUPS, LedgerTestCommon
+from .common import AuditTestCommon
 
 CASH_CODES = {
     "opening_differs_from_closing",
@@ -22,25 +20,7 @@ CASH_CODES = {
 
 
 @tagged("post_install", "-at_install")
-class TestAuditCash(LedgerTestCommon):
-    # the audit helpers of the main audit tests
-    # (the module, not its class: a test class imported here would run twice)
-    rule = test_audit.TestAudit.rule
-    audit = test_audit.TestAudit.audit
-    set_rule = test_audit.TestAudit.set_rule
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Rule = cls.env["pos.customer.ledger.audit.rule"]
-        cls.auditor = cls.company_user("audit_cash_auditor", test_audit.AUDITOR_GROUPS)
-        cls.manager = cls.company_user("audit_cash_manager", test_audit.MANAGER_GROUPS)
-        cls.cashier = cls.company_user("audit_cash_cashier", CASHIER_GROUPS)
-
-    def setUp(self):
-        super().setUp()
-        self.today = company_today(self.company)
-
+class TestAuditCash(AuditTestCommon):
     # ---------------------------------------------------------------- helpers
 
     def cash_move(self, kind, amount, reason, session=None):

@@ -3,9 +3,7 @@
 from odoo import fields
 from odoo.tests import tagged
 
-from ..tools.dates import company_today
-from . import test_audit
-from .common import CASHIER_GROUPS, LedgerTestCommon
+from .common import CASHIER_GROUPS, AuditTestCommon
 
 CODES = {
     "unsettled_pay_later",
@@ -18,24 +16,7 @@ CODES = {
 
 
 @tagged("post_install", "-at_install")
-class TestAuditCustomers(LedgerTestCommon):
-    # the helpers of the audit tests (their class is not imported: its tests would run twice)
-    rule = test_audit.TestAudit.rule
-    audit = test_audit.TestAudit.audit
-    set_rule = test_audit.TestAudit.set_rule
-    sync_as = test_audit.TestAudit.sync_as
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Rule = cls.env["pos.customer.ledger.audit.rule"]
-        cls.auditor = cls.company_user("audit_auditor", test_audit.AUDITOR_GROUPS)
-        cls.manager = cls.company_user("audit_manager", test_audit.MANAGER_GROUPS)
-
-    def setUp(self):
-        super().setUp()
-        self.today = company_today(self.company)
-
+class TestAuditCustomers(AuditTestCommon):
     def test_rules_reach_every_company(self):
         self.assertLessEqual(
             CODES, set(self.Rule.search([("company_id", "=", self.company.id)]).mapped("code"))
