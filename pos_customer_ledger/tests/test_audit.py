@@ -448,6 +448,14 @@ class TestAudit(AuditTestCommon):
         self.assertEqual(self.Rule.with_user(auditor).search([]).company_id, other)
         with self.assertRaises(AccessError):
             flag.with_user(auditor).read(["message"])
+        # nor the figures of this company's cashiers, nor its flags as a workbook
+        Figure = self.env["pos.customer.ledger.cashier.figure"]
+        self.assertTrue(Figure.with_user(self.auditor).search([("company_id", "=", self.company.id)]))
+        self.assertFalse(Figure.with_user(auditor).search([]))
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(auditor)._render_xlsx(
+                "pos_customer_ledger.flag_xlsx", flag.ids, None
+            )
 
     def test_auditor_views(self):
         """The auditor's views of flags and runs open; the flag form reviews through its buttons."""
