@@ -5,6 +5,7 @@ from . import pos_customer_ledger_audit_rule
 from . import pos_customer_ledger_audit_rule_books
 from . import pos_customer_ledger_audit_rule_cash
 from . import pos_customer_ledger_audit_rule_customers
+from . import pos_customer_ledger_audit_rule_statistics
 from . import pos_customer_ledger_audit_run
 from . import pos_customer_ledger_chain
 from . import pos_customer_ledger_closing

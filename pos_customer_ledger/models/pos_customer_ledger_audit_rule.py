@@ -13,9 +13,6 @@ from ..tools.money import money_formatter
 from ..tools.posting_rules import LEDGER_STATES, posts_order_sql
 
 SEVERITIES = [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")]
-# a robust z-score is 0.6745 (x - median) / MAD; with MAD = 0, (x - median) / (1.2533 mean absolute deviation)
-MAD_FACTOR = 0.6745
-MEAN_AD_FACTOR = 1.253314
 
 
 class PosCustomerLedgerAuditRule(models.Model):
@@ -502,80 +499,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         kind, record_id = cashier.split(":")
         model = "hr.employee" if kind == "employee" else "res.users"
         return self.env[model].sudo().browse(int(record_id)).display_name
-
-    def _audit_cashier_outlier(self, date_from, date_to):
-        self.env.flush_all()
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-                WITH cashier AS (
-                    SELECT s.config_id, %s AS cashier, MIN(o.user_id) AS user_id, COUNT(*) AS orders,
-                           COUNT(refund.order_id) AS refunds
-                      FROM pos_order o
-                      JOIN pos_session s ON s.id = o.session_id
-                      -- one pass over the lines, not a lookup per order
-                      LEFT JOIN (SELECT DISTINCT order_id FROM pos_order_line WHERE qty < 0) refund
-                        ON refund.order_id = o.id
-                     WHERE %s
-                     GROUP BY s.config_id, 2
-                    HAVING COUNT(*) >= %s
-                ), rated AS (
-                    SELECT *, refunds::float / orders AS rate FROM cashier
-                ), shop AS (
-                    SELECT config_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY rate) AS median
-                      FROM rated GROUP BY config_id HAVING COUNT(*) >= 3
-                ), spread AS (
-                    SELECT r.config_id, sh.median,
-                           percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(r.rate - sh.median)) AS mad,
-                           AVG(ABS(r.rate - sh.median)) AS mean_ad
-                      FROM rated r JOIN shop sh ON sh.config_id = r.config_id
-                     GROUP BY r.config_id, sh.median
-                ), scored AS (
-                    SELECT r.*, sp.median, sp.mad,
-                           CASE WHEN sp.mad > 0 THEN %s * (r.rate - sp.median) / sp.mad
-                                WHEN sp.mean_ad > 0 THEN (r.rate - sp.median) / (%s * sp.mean_ad)
-                           END AS score
-                      FROM rated r JOIN spread sp ON sp.config_id = r.config_id
-                )
-                SELECT scored.*, c.name AS config_name
-                  FROM scored JOIN pos_config c ON c.id = scored.config_id
-                 WHERE score > %s
-                 ORDER BY config_id, cashier
-                """,
-                self._cashier_sql("o"),
-                self._order_scope(date_from, date_to),
-                max(self.threshold_count, 1),
-                MAD_FACTOR,
-                MEAN_AD_FACTOR,
-                self.threshold_score,
-            )
-        )
-        findings = []
-        for row in rows:
-            is_user = row["cashier"].startswith("user:")
-            row.update(date=None, user_id=row["user_id"] if is_user else None)
-            findings.append(
-                self._finding(
-                    row,
-                    f"cashier:{row['config_id']}:{row['cashier']}:{date_from}:{date_to}",
-                    self.env._(
-                        "%(cashier)s refunded %(refunds)s of %(orders)s orders (%(rate)s%%) at %(shop)s from "
-                        "%(date_from)s to %(date_to)s, against a median of %(median)s%% among the shop's "
-                        "cashiers: a robust z-score of %(score)s.",
-                        cashier=self._cashier_name(row["cashier"]),
-                        refunds=row["refunds"],
-                        orders=row["orders"],
-                        rate=format(row["rate"] * 100, ".1f"),
-                        shop=row["config_name"],
-                        date_from=date_from,
-                        date_to=date_to,
-                        median=format(row["median"] * 100, ".1f"),
-                        score=format(row["score"], ".1f"),
-                    ),
-                    (row["orders"], row["refunds"]),
-                )
-            )
-        return findings
 
     def _audit_zero_total_order(self, date_from, date_to):
         self.env.flush_all()

@@ -73,24 +73,32 @@ class PosCustomerLedgerAuditRule(models.Model):
             for row in rows
         ]
 
-    def _audit_cash_move_unexplained(self, date_from, date_to):
-        self.env.flush_all()
+    def _cash_moves_sql(self, date_from, date_to):
+        """The cash put into and taken out of the company's sessions in the period (SQL)."""
         start, end = self._period(date_from, date_to)
         # pos.session.try_cash_in_out labels its statement line "<session>-<in/out>-<reason>";
         # the session's other statement lines (cash sales, closing difference) have other labels
+        return SQL(
+            """
+            SELECT l.id AS line_id, s.id AS session_id, s.name AS session_name, s.config_id,
+                   l.create_uid AS user_id, l.create_date AS date, l.amount,
+                   BTRIM(REGEXP_REPLACE(SUBSTR(l.payment_ref, LENGTH(s.name) + 2), '^[^-]*-', '')) AS reason
+              FROM account_bank_statement_line l
+              JOIN pos_session s ON s.id = l.pos_session_id
+             WHERE l.company_id = %s AND l.create_date >= %s AND l.create_date < %s
+               AND LEFT(l.payment_ref, LENGTH(s.name) + 1) = s.name || '-'
+            """,
+            self.company_id.id,
+            start,
+            end,
+        )
+
+    def _audit_cash_move_unexplained(self, date_from, date_to):
+        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH moves AS (
-                    SELECT l.id AS line_id, s.id AS session_id, s.name AS session_name, s.config_id,
-                           l.create_uid AS user_id, l.create_date AS date, l.amount,
-                           BTRIM(REGEXP_REPLACE(SUBSTR(l.payment_ref, LENGTH(s.name) + 2), '^[^-]*-', ''))
-                               AS reason
-                      FROM account_bank_statement_line l
-                      JOIN pos_session s ON s.id = l.pos_session_id
-                     WHERE l.company_id = %s AND l.create_date >= %s AND l.create_date < %s
-                       AND LEFT(l.payment_ref, LENGTH(s.name) + 1) = s.name || '-'
-                ), checked AS (
+                WITH moves AS (%s), checked AS (
                     SELECT *, reason = '' AS no_reason,
                            %s > 0 AND ABS(amount) > %s AS above,
                            amount <> 0 AND MOD(ABS(amount), %s) = 0 AS round_amount
@@ -99,9 +107,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                 SELECT * FROM checked WHERE no_reason OR above OR round_amount
                  ORDER BY line_id
                 """,
-                self.company_id.id,
-                start,
-                end,
+                self._cash_moves_sql(date_from, date_to),
                 self.threshold_amount,
                 self.threshold_amount,
                 ROUND_CASH_UNITS,

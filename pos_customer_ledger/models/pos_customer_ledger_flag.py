@@ -53,7 +53,7 @@ class PosCustomerLedgerFlag(models.Model):
     fingerprint = fields.Char(readonly=True, help="Digest of the finding's figures.")
     run_id = fields.Many2one("pos.customer.ledger.audit.run", string="Audit Run", readonly=True, index=True)
     state = fields.Selection(
-        [("open", "Open"), ("confirmed", "Confirmed"), ("dismissed", "Dismissed")],
+        [("open", "To Review"), ("confirmed", "Confirmed"), ("dismissed", "Dismissed")],
         required=True,
         default="open",
         readonly=True,

@@ -42,3 +42,4 @@ from . import test_audit
 from . import test_audit_books
 from . import test_audit_cash
 from . import test_audit_customers
+from . import test_audit_statistics

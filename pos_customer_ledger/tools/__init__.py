@@ -4,5 +4,6 @@ from . import entry_hash
 from . import money
 from . import planner
 from . import posting_rules
+from . import statistics
 from . import validation
 from . import xlsx
