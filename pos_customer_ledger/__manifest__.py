@@ -37,6 +37,7 @@
         "report/customer_statement_report.xml",
         "report/ledger_segment_report.xml",
         "report/ledger_flag_report.xml",
+        "report/pos_customer_ledger_audit_overview_views.xml",
         "data/audit_rule_data.xml",
         "data/audit_rule_books_data.xml",
         "data/audit_rule_cash_data.xml",

@@ -43,3 +43,4 @@ from . import test_audit_books
 from . import test_audit_cash
 from . import test_audit_customers
 from . import test_audit_statistics
+from . import test_audit_overview

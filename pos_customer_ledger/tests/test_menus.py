@@ -17,6 +17,7 @@ SECTIONS = {
         "menu_pos_customer_ledger_adjustment",
     ],
     "menu_pos_customer_ledger_audit": [
+        "menu_pos_customer_ledger_audit_overview",
         "menu_pos_customer_ledger_verify",
         "menu_pos_customer_ledger_chain",
         "menu_pos_customer_ledger_flag",
@@ -49,6 +50,7 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_statement",
     "menu_pos_customer_ledger_aging",
     "menu_pos_customer_ledger_closing",
+    "menu_pos_customer_ledger_audit_overview",
     "menu_pos_customer_ledger_verify",
     "menu_pos_customer_ledger_chain",
     "menu_pos_customer_ledger_flag",
