@@ -100,6 +100,9 @@ class PosCustomerLedgerAnonymization(models.AbstractModel):
             [("partner_id", "in", contacts.ids)]
         ).write({"email": False, "mobile": False})
         self._scrub_mail(contacts, pseudonyms, identifiers, emails)
+        self.env["pos.customer.ledger.flag"]._scrub_identities(
+            self._identity_replacements(pseudonyms, identifiers)
+        )
         for customer in customers:
             customer._message_log(
                 body=_(
@@ -167,6 +170,19 @@ class PosCustomerLedgerAnonymization(models.AbstractModel):
         return sorted({address for email in emails for address in email_normalize_all(email)})
 
     @api.model
+    def _identity_replacements(self, pseudonyms, identifiers):
+        """(identifier, pseudonym) pairs, longest first, so that a name
+        containing another is replaced whole."""
+        return sorted(
+            (
+                (value, pseudonyms[partner_id])
+                for partner_id, values in identifiers.items()
+                for value in values
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    @api.model
     def _scrub_mail(self, partners, pseudonyms, identifiers, emails):
         """Delete what the mail machinery holds on the partners themselves and
         replace their identity where other documents' chatter copies it."""
@@ -212,15 +228,7 @@ class PosCustomerLedgerAnonymization(models.AbstractModel):
                 vals["new_value_char"] = pseudonyms[tracking.new_value_integer]
             tracking.write(vals)
 
-        # longest first, so that a name containing another is replaced whole
-        replacements = sorted(
-            (
-                (value, pseudonyms[partner_id])
-                for partner_id, values in identifiers.items()
-                for value in values
-            ),
-            key=lambda pair: -len(pair[0]),
-        )
+        replacements = self._identity_replacements(pseudonyms, identifiers)
         messages = Message.search(
             ["|", ("author_id", "in", partners.ids), ("partner_ids", "in", partners.ids)]
         )

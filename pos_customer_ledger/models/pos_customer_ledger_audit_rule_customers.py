@@ -1,7 +1,10 @@
 import hashlib
+from datetime import timedelta
 
 from odoo import models
 from odoo.tools import SQL
+
+from ..tools.dates import day_start
 
 # shortest phone number (in digits) compared, and how many of its last digits
 # compare (a country code typed or not: "+86 138 0013 8000" is "13800138000")
@@ -18,8 +21,49 @@ class PosCustomerLedgerAuditRule(models.Model):
 
     _inherit = "pos.customer.ledger.audit.rule"  # pylint: disable=consider-merging-classes-inherited
 
+    def _overdue_candidates(self, date_to):
+        """The customers who may have dues more than the threshold days overdue
+        at the end of ``date_to``. A due falls due on its entry's day or later,
+        so such a due is older than the last threshold days; payments settle
+        the oldest dues first, so it is still open only if the customer owes
+        more than all the dues of those last days. One pass over the customers'
+        totals and the entries of the last days, where the aged dues read every
+        due of every customer who owes."""
+        company = self.company_id
+        until = day_start(company, date_to + timedelta(days=1))
+        recent = day_start(company, date_to - timedelta(days=self.threshold_days))
+        return [
+            partner_id
+            for (partner_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT stat.partner_id
+                      FROM pos_customer_ledger_partner_stat stat
+                      LEFT JOIN (
+                          SELECT partner_id,
+                                 SUM(amount_due) FILTER (WHERE date >= %(until)s) AS since,
+                                 SUM(amount_due) FILTER (WHERE date < %(until)s AND amount_due > 0) AS recent
+                            FROM pos_customer_ledger_entry
+                           WHERE company_id = %(company)s AND date >= %(recent)s
+                           GROUP BY partner_id
+                      ) latest ON latest.partner_id = stat.partner_id
+                     WHERE stat.company_id = %(company)s
+                       AND stat.balance - COALESCE(latest.since, 0) - COALESCE(latest.recent, 0)
+                           >= %(half_cent)s
+                    """,
+                    until=until,
+                    recent=recent,
+                    company=company.id,
+                    half_cent=company.currency_id.rounding / 2,
+                )
+            )
+        ]
+
     def _audit_unsettled_pay_later(self, date_from, date_to):
         self.env.flush_all()
+        partner_ids = self._overdue_candidates(date_to)
+        if not partner_ids:
+            return []
         # the aged dues' open items: payments settle the oldest dues first, due dates by payment terms
         Aging = self.env["pos.customer.ledger.aging"].with_context(allowed_company_ids=self.company_id.ids)
         rows = self.env.execute_query_dict(
@@ -38,7 +82,7 @@ class PosCustomerLedgerAuditRule(models.Model):
                  ORDER BY items.entry_id
                 """,
                 date_to=date_to,
-                items=Aging._open_items_sql(date_to),
+                items=Aging._open_items_sql(date_to, partner_ids),
                 half_cent=self.company_id.currency_id.rounding / 2,
                 days=self.threshold_days,
             )

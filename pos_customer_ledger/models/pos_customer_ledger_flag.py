@@ -106,6 +106,30 @@ class PosCustomerLedgerFlag(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("Audit flags are never deleted: dismiss a flag with a note instead."))
 
+    def _scrub_identities(self, replacements):
+        """Replace ``replacements`` ((old, new) text pairs, longest first) in the
+        flags' messages and review notes: anonymising a customer must not leave
+        their name, phone or e-mail in a finding. The only rewrite of a flag's
+        finding, so in SQL past write(); the figures' fingerprint is untouched."""
+        if not replacements:
+            return
+        domain = [("message", "ilike", old) for old, _new in replacements]
+        domain += [("review_note", "ilike", old) for old, _new in replacements]
+        flags = self.sudo().with_context(active_test=False).search(["|"] * (len(domain) - 1) + domain)
+        for flag in flags:
+            message, note = flag.message or "", flag.review_note or ""
+            for old, new in replacements:
+                message, note = message.replace(old, new), note.replace(old, new)
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE pos_customer_ledger_flag SET message = %s, review_note = %s WHERE id = %s",
+                    message or None,
+                    note or None,
+                    flag.id,
+                )
+            )
+        flags.invalidate_recordset(["message", "review_note"])
+
     @ledger_right("audit")
     def action_confirm(self):
         """The finding is a real problem."""

@@ -7,6 +7,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..tools.dates import company_today
 from .common import CASHIER_GROUPS, LedgerTestCommon
 
 # a 1x1 PNG: the customer's photo
@@ -271,3 +272,26 @@ class TestLedgerAnonymize(LedgerTestCommon):
         blacklist = self.env["mail.blacklist"].with_context(active_test=False)
         self.assertFalse(blacklist.search([("email", "=", EMAIL)]))
         self.assertTrue(kept.exists())
+
+    def test_audit_flags_lose_the_identity(self):
+        """A flag's finding names the customer, their phone or e-mail: anonymising rewrites it."""
+        self.env["res.partner"].create({"name": "Zhang W. (duplicate)", "phone": "138 0013 8000"})
+        Rule = self.env["pos.customer.ledger.audit.rule"].with_company(self.company)
+        Rule = Rule.with_context(allowed_company_ids=self.company.ids)
+        today = company_today(self.company)
+        flag = Rule.run_audit(today, today, ["duplicate_customers"])
+        self.assertEqual(len(flag), 1)
+        self.assertIn(PHONE, flag.message)
+        self.assertIn(NAME, flag.message)
+        flag.write({"review_note": f"Asked {NAME} on {PHONE}"})
+        fingerprint = flag.fingerprint
+
+        self.customer.with_user(self.manager).action_ledger_anonymize()
+        self.env.invalidate_all()
+
+        for text in (flag.message, flag.review_note):
+            self.assertNotIn(PHONE, text)
+            self.assertNotIn(NAME, text)
+            self.assertIn(self._pseudonym(), text)
+        self.assertIn("Zhang W. (duplicate)", flag.message, "the other customer keeps their name")
+        self.assertEqual(flag.fingerprint, fingerprint)

@@ -70,6 +70,20 @@ class TestAuditCustomers(AuditTestCommon):
         self.assertEqual(flags.partner_id, self.customer)
         self.assertNotEqual(flags.pos_order_id, settled)
 
+    def test_unsettled_pay_later_partly_settled(self):
+        """Credits settle the oldest dues first: the old sale stays partly open behind a newer one."""
+        self.set_rule("unsettled_pay_later", threshold_days=5)
+        old = self.pay_later(self.customer, qty=2, days_ago=40)  # 21.40, 10 days overdue
+        self.pay_later(self.customer)  # 10.70 today
+        Entry = self.env["pos.customer.ledger.entry"]
+        Entry.post_manual_entry("opening", self.customer, -10.7, self.today, "Paid at the office")
+        flags = self.audit("unsettled_pay_later")
+        self.assertEqual(flags.pos_order_id, old)
+        self.assertIn("still owes", flags.message)
+        self.assertIn("10.70 of the pay-later sale", flags.message)
+        Entry.post_manual_entry("opening", self.customer, -10.7, self.today, "Paid the rest")
+        self.assertFalse(self.audit("unsettled_pay_later"), "what is left open is today's sale, not due yet")
+
     # ---------------------------------------------------------- credit limit
 
     def test_over_credit_limit(self):
