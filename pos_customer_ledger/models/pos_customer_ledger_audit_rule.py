@@ -150,7 +150,7 @@ class PosCustomerLedgerAuditRule(models.Model):
             )
             lines = []
             for rule in rules:
-                rows = getattr(rule, f"_audit_{rule.code}")(date_from, date_to)
+                rows = rule._findings(date_from, date_to)
                 created = rule._flag_findings(rows, run)
                 flags |= created
                 lines.append(
@@ -189,6 +189,14 @@ class PosCustomerLedgerAuditRule(models.Model):
         if unknown:
             raise UserError(self.env._("Unknown audit rules: %(codes)s.", codes=", ".join(unknown)))
         return date_from, date_to, list(rule_codes)
+
+    def _findings(self, date_from, date_to):
+        """What the rule ``self`` finds over the company days ``date_from``..
+        ``date_to``: its check ``_audit_<code>``, which reads in SQL, so
+        pending writes are flushed first."""
+        self.ensure_one()
+        self.env.flush_all()
+        return getattr(self, f"_audit_{self.code}")(date_from, date_to)
 
     def _flag_findings(self, rows, run):
         """Open a flag for each finding of the rule ``self`` that has none open
@@ -288,7 +296,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         }
 
     def _audit_missing_ledger_entry(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -320,7 +327,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_refund_without_origin(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -352,7 +358,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_discount_above_cap(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -389,7 +394,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_below_cost(self, date_from, date_to):
-        self.env.flush_all()
         # costs are in the company's currency, prices in the order's: convert at the order's rate
         rows = self.env.execute_query_dict(
             SQL(
@@ -428,7 +432,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_cash_difference(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         # what pos.session._compute_cash_balance expects of a closed session
         rows = self.env.execute_query_dict(
@@ -501,7 +504,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         return self.env[model].sudo().browse(int(record_id)).display_name
 
     def _audit_zero_total_order(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -546,7 +548,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_refund_other_cashier_or_day(self, date_from, date_to):
-        self.env.flush_all()
         tz = self.company_id.partner_id.tz or "UTC"
         rows = self.env.execute_query_dict(
             SQL(
@@ -602,7 +603,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         return findings
 
     def _audit_large_sale_without_customer(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -634,7 +634,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_duplicate_sale(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         rows = self.env.execute_query_dict(
             SQL(
@@ -682,7 +681,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_refund_above_sold(self, date_from, date_to):
-        self.env.flush_all()
         # every refund of a sold line refunded in the period, whenever the other refunds were
         rows = self.env.execute_query_dict(
             SQL(
@@ -737,7 +735,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_refund_cash_for_card_sale(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -791,7 +788,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_customer_many_refunds(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """

@@ -25,7 +25,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         )
 
     def _audit_entry_mismatch(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         # an entry holds its order's total converted at the order's rate and
         # rounded (pos.order._ledger_posting): less than a unit of the smallest
@@ -109,7 +108,6 @@ class PosCustomerLedgerAuditRule(models.Model):
 
     def _audit_chain_break(self, date_from, date_to):
         """The whole chain, whatever the period: a break anywhere makes every later balance doubtful."""
-        self.env.flush_all()
         result = self._ledger_entries()._verify_company_links(self.company_id)
         if result["ok"]:
             return []
@@ -149,7 +147,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         if not closings:
             return []
         Entry = self._ledger_entries()
-        self.env.flush_all()
         # one pass over the entries for all months, in the closings' order
         rows = Entry._anchor_rows(self.company_id, closings._anchor_data())
         findings = []
@@ -178,7 +175,6 @@ class PosCustomerLedgerAuditRule(models.Model):
     def _audit_ledger_accounting_difference(self, date_from, date_to):
         """As of the last day of the period, per customer (their sessions together)."""
         Entry = self._ledger_entries()
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """

@@ -25,7 +25,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         )
 
     def _audit_opening_differs_from_closing(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         # the previous session of a shop is its last closed one before it (one regular session
         # is open per shop at a time); rescue sessions count no cash at opening
@@ -94,7 +93,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         )
 
     def _audit_cash_move_unexplained(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -153,7 +151,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         return findings
 
     def _audit_session_open_long(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         # a session still open counts until the end of the period (or now, if sooner)
         until = min(end, fields.Datetime.now())
@@ -206,7 +203,6 @@ class PosCustomerLedgerAuditRule(models.Model):
     # ------------------------------------------------------- receipt rules
 
     def _audit_rescue_session_order(self, date_from, date_to):
-        self.env.flush_all()
         # Odoo 18 opens no rescue session any more: it moves an order synced after its session
         # closed into the shop's open session, where it is dated before the session opened
         rows = self.env.execute_query_dict(
@@ -259,7 +255,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         return fields.Datetime.context_timestamp(self.with_context(tz=tz), moment).strftime("%Y-%m-%d %H:%M")
 
     def _audit_large_change(self, date_from, date_to):
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -300,7 +295,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_receipt_reprint(self, date_from, date_to):
-        self.env.flush_all()
         # the till counts the receipts it prints of an order (pos.order.nb_print), nothing more
         rows = self.env.execute_query_dict(
             SQL(

@@ -60,7 +60,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_unsettled_pay_later(self, date_from, date_to):
-        self.env.flush_all()
         partner_ids = self._overdue_candidates(date_to)
         if not partner_ids:
             return []
@@ -112,7 +111,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         company = self.company_id
         if not company.account_use_credit_limit:
             return []
-        self.env.flush_all()
         Partner = self.env["res.partner"].sudo().with_company(company)
         # a customer without a limit of their own has the company's default (ir.default)
         default_limit = Partner._fields["credit_limit"].get_company_dependent_fallback(Partner) or 0.0
@@ -163,7 +161,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_duplicate_customers(self, date_from, date_to):
-        self.env.flush_all()
         _start, end = self._period(date_from, date_to)
         # contacts of one customer share its phone and e-mail: compare commercial partners
         rows = self.env.execute_query_dict(
@@ -246,7 +243,6 @@ class PosCustomerLedgerAuditRule(models.Model):
     def _audit_refund_soon_after_sale(self, date_from, date_to):
         if not self.threshold_seconds:
             return []
-        self.env.flush_all()
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -289,7 +285,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_manual_price(self, date_from, date_to):
-        self.env.flush_all()
         # prices are in the order's currency, sales prices in the company's: convert at the order's rate
         rows = self.env.execute_query_dict(
             SQL(
@@ -346,7 +341,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         ]
 
     def _audit_receipt_numbering(self, date_from, date_to):
-        self.env.flush_all()
         start, end = self._period(date_from, date_to)
         rows = self.env.execute_query_dict(
             SQL(

@@ -38,7 +38,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         count of orders, in shops with at least three such cashiers.
         ``figures`` selects per shop and cashier: config_id, cashier, user_id,
         orders, numerator, denominator."""
-        self.env.flush_all()
         score = SQL("ABS(score)") if two_sided else SQL("score")
         return self.env.execute_query_dict(
             SQL(
@@ -266,7 +265,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         tenth) when there are at least the threshold count of them and at least
         the threshold score times as many as in the tenth before. ``values``
         selects config_id, cashier, user_id, value."""
-        self.env.flush_all()
         return self.env.execute_query_dict(
             SQL(
                 """
@@ -389,7 +387,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         )
 
     def _audit_refund_last_digit(self, date_from, date_to):
-        self.env.flush_all()
         amount = self._company_amount_sql("o")
         # refund totals per cashier; the shop's sold lines say which digits its prices give
         rows = self.env.execute_query(
@@ -467,7 +464,6 @@ class PosCustomerLedgerAuditRule(models.Model):
         return findings
 
     def _audit_cash_out_last_digit(self, date_from, date_to):
-        self.env.flush_all()
         # the unit digit of cash taken out, 1 to 9: round amounts (a 0) are the business of
         # cash_move_unexplained and, for whole amounts, the only ones that end in 0
         rows = self.env.execute_query(

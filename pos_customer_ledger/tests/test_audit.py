@@ -123,7 +123,7 @@ class TestAudit(AuditTestCommon):
         self.assertFalse(
             self.env["pos.customer.ledger.audit.rule"]
             .browse(self.rule("cash_difference").id)
-            ._audit_cash_difference(self.today, self.today)
+            ._findings(self.today, self.today)
         )
 
     def cashiers(self, refunds):

@@ -85,11 +85,7 @@ class TestAuditCash(AuditTestCommon):
         self.assertIn(self.company.currency_id.format(-50), flags.message)
         # within the threshold: quiet
         self.set_rule("opening_differs_from_closing", threshold_amount=50)
-        self.assertFalse(
-            self.rule("opening_differs_from_closing")._audit_opening_differs_from_closing(
-                self.today, self.today
-            )
-        )
+        self.assertFalse(self.rule("opening_differs_from_closing")._findings(self.today, self.today))
 
     def test_cash_move_unexplained_quiet(self):
         self.set_rule("cash_move_unexplained", threshold_amount=200)
@@ -130,7 +126,7 @@ class TestAuditCash(AuditTestCommon):
         )
         # the amount limit off: a large move with a reason is fine
         self.set_rule("cash_move_unexplained", threshold_amount=0)
-        rows = self.rule("cash_move_unexplained")._audit_cash_move_unexplained(self.today, self.today)
+        rows = self.rule("cash_move_unexplained")._findings(self.today, self.today)
         self.assertEqual(len(rows), 3)
 
     def test_session_open_long_quiet(self):
@@ -213,7 +209,7 @@ class TestAuditCash(AuditTestCommon):
         self.assertIn(f"gave {money(136)} of change (64% of the total)", by_order[above_amount])
         # both limits off
         self.set_rule("large_change", threshold_amount=0, threshold_percent=0)
-        self.assertFalse(self.rule("large_change")._audit_large_change(self.today, self.today))
+        self.assertFalse(self.rule("large_change")._findings(self.today, self.today))
 
     def test_receipt_reprint(self):
         order = self.sync(self.customer)
@@ -225,4 +221,4 @@ class TestAuditCash(AuditTestCommon):
         self.assertEqual(flags.pos_order_id, order)
         self.assertIn("printed 3 times", flags.message)
         self.set_rule("receipt_reprint", threshold_count=3)
-        self.assertFalse(self.rule("receipt_reprint")._audit_receipt_reprint(self.today, self.today))
+        self.assertFalse(self.rule("receipt_reprint")._findings(self.today, self.today))

@@ -164,9 +164,7 @@ class TestAuditCustomers(AuditTestCommon):
         # 0 turns it off
         self.set_rule("refund_soon_after_sale", threshold_seconds=0)
         self.assertFalse(
-            self.Rule.browse(self.rule("refund_soon_after_sale").id)._audit_refund_soon_after_sale(
-                self.today, self.today
-            )
+            self.Rule.browse(self.rule("refund_soon_after_sale").id)._findings(self.today, self.today)
         )
 
     def test_refund_soon_after_sale_quiet(self):
@@ -242,7 +240,7 @@ class TestAuditCustomers(AuditTestCommon):
         # a few gaps allowed
         self.set_rule("receipt_numbering", threshold_count=3)
         rule = self.Rule.browse(self.rule("receipt_numbering").id)
-        self.assertEqual(len(rule._audit_receipt_numbering(self.today, self.today)), 1, "still the duplicate")
+        self.assertEqual(len(rule._findings(self.today, self.today)), 1, "still the duplicate")
 
     def test_receipt_numbering_quiet(self):
         for number in (1, 2, 3):
