@@ -7,7 +7,7 @@
     "website": "https://github.com/pos-customer-ledger/pos_customer_ledger",
     "license": "LGPL-3",
     "depends": ["point_of_sale", "account", "mail", "report_xlsx"],
-    "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
+    "external_dependencies": {"python": ["xlsxwriter", "openpyxl", "statsforecast"]},
     "data": [
         "security/pos_customer_ledger_security.xml",
         "security/ir.model.access.csv",
@@ -19,6 +19,7 @@
         "views/pos_customer_ledger_audit_rule_cash_views.xml",
         "views/pos_customer_ledger_audit_rule_statistics_views.xml",
         "views/res_partner_views.xml",
+        "views/pos_demand_forecast_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/ledger_statement_wizard_views.xml",
         "wizards/ledger_verify_wizard_views.xml",

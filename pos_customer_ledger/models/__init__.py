@@ -31,3 +31,4 @@ from . import pos_session
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import pos_demand_forecast

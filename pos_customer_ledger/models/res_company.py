@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..tools.dates import company_today, day_start
 
@@ -61,6 +62,40 @@ class ResCompany(models.Model):
         "would leave the customer in credit. Off: such a payment is a deposit, spent later through "
         "the customer account.",
     )
+
+    ledger_forecast_horizon_days = fields.Integer(
+        string="Forecast Horizon (Days)", default=28, help="Days of demand the nightly forecast covers."
+    )
+    ledger_forecast_service_level = fields.Float(
+        string="Service Level (%)",
+        default=95.0,
+        help="The share of lead times the safety stock covers the demand in (50 to 99.9).",
+    )
+    ledger_forecast_lead_days = fields.Float(
+        string="Default Lead Time (Days)",
+        default=7.0,
+        help="Delivery lead time of a product without a vendor lead time.",
+    )
+    ledger_forecast_overstock_days = fields.Integer(
+        string="Overstock After (Days of Cover)",
+        default=90,
+        help="A product whose available stock lasts longer than this at the forecast demand is overstocked.",
+    )
+
+    @api.constrains(
+        "ledger_forecast_horizon_days",
+        "ledger_forecast_service_level",
+        "ledger_forecast_lead_days",
+        "ledger_forecast_overstock_days",
+    )
+    def _check_ledger_forecast_settings(self):
+        for company in self:
+            if not 1 <= company.ledger_forecast_horizon_days <= 365:
+                raise ValidationError(self.env._("The forecast horizon is between 1 and 365 days."))
+            if not 50 <= company.ledger_forecast_service_level < 100:
+                raise ValidationError(self.env._("The service level is at least 50% and below 100%."))
+            if company.ledger_forecast_lead_days < 0 or company.ledger_forecast_overstock_days < 0:
+                raise ValidationError(self.env._("Lead times and days of cover cannot be negative."))
 
     @api.model_create_multi
     def create(self, vals_list):

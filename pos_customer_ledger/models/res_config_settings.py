@@ -21,3 +21,13 @@ class ResConfigSettings(models.TransientModel):
     ledger_rfm_window_days = fields.Integer(related="company_id.ledger_rfm_window_days", readonly=False)
     ledger_churn_factor = fields.Float(related="company_id.ledger_churn_factor", readonly=False)
     ledger_refuse_overpayment = fields.Boolean(related="company_id.ledger_refuse_overpayment", readonly=False)
+    ledger_forecast_horizon_days = fields.Integer(
+        related="company_id.ledger_forecast_horizon_days", readonly=False
+    )
+    ledger_forecast_service_level = fields.Float(
+        related="company_id.ledger_forecast_service_level", readonly=False
+    )
+    ledger_forecast_lead_days = fields.Float(related="company_id.ledger_forecast_lead_days", readonly=False)
+    ledger_forecast_overstock_days = fields.Integer(
+        related="company_id.ledger_forecast_overstock_days", readonly=False
+    )

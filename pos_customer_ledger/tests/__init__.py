@@ -44,3 +44,4 @@ from . import test_audit_cash
 from . import test_audit_customers
 from . import test_audit_statistics
 from . import test_audit_overview
+from . import test_demand_forecast

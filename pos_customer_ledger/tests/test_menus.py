@@ -32,6 +32,9 @@ SECTIONS = {
         "menu_pos_customer_ledger_segment_export",
         "menu_pos_customer_ledger_promotion",
     ],
+    "menu_pos_customer_ledger_stock": [
+        "menu_pos_demand_forecast",
+    ],
     "menu_pos_customer_ledger_maintenance": [
         "menu_pos_customer_ledger_opening_import",
         "menu_pos_customer_ledger_import",
@@ -59,6 +62,7 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_audit_run",
     "menu_pos_customer_ledger_segment_export",
     "menu_pos_customer_ledger_promotion",
+    "menu_pos_demand_forecast",
 }
 # Odoo lets only administrators change settings
 ADMIN_ITEMS = {item for items in SECTIONS.values() for item in items}

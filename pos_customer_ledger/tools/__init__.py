@@ -1,5 +1,6 @@
 from . import access
 from . import dates
+from . import demand
 from . import entry_hash
 from . import money
 from . import planner

@@ -1,0 +1,355 @@
+import math
+from datetime import timedelta
+from statistics import NormalDist
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.tools import SQL, float_round
+
+from ..tools import demand
+from ..tools.access import ledger_right
+from ..tools.dates import company_today, company_tz_name, day_start, local_date_sql
+from ..tools.posting_rules import LEDGER_STATES
+
+HISTORY_DAYS = 730
+QTY = "Product Unit of Measure"  # the decimals of quantities
+# the band around the forecast over the horizon: 80 % of outcomes
+BAND_LEVEL = 0.8
+# series forecast at a time: bounds the memory of a run
+BATCH = 2000
+METHODS = [
+    ("seasonal_es", "Exponential smoothing, weekly seasonality"),
+    ("croston_sba", "Croston-SBA"),
+    ("tsb", "TSB (fading out)"),
+    ("new_average", "New product: average since the first sale"),
+    ("seasonal_naive", "Seasonal naive"),
+]
+DEMAND_CLASSES = [
+    ("smooth", "Smooth"),
+    ("erratic", "Erratic"),
+    ("intermittent", "Intermittent"),
+    ("lumpy", "Lumpy"),
+    ("new", "New"),
+]
+
+
+class PosDemandForecast(models.Model):
+    """Per product and warehouse: the POS sales velocity, the demand forecast
+    of the next days with its band and backtest error, and what to reorder.
+    Written by the nightly compute_forecasts; nothing is ordered from here."""
+
+    _name = "pos.demand.forecast"
+    _description = "POS Demand Forecast"
+    _order = "stock_status, warehouse_id, product_id"
+    _rec_name = "product_id"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    product_id = fields.Many2one(
+        "product.product", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, readonly=True, ondelete="cascade")
+    uom_id = fields.Many2one(related="product_id.uom_id")
+    computed_on = fields.Datetime(readonly=True)
+    velocity_7 = fields.Float(string="Sold per Day (7 Days)", readonly=True, digits=QTY)
+    velocity_30 = fields.Float(string="Sold per Day (30 Days)", readonly=True, digits=QTY)
+    velocity_90 = fields.Float(string="Sold per Day (90 Days)", readonly=True, digits=QTY)
+    demand_class = fields.Selection(
+        DEMAND_CLASSES,
+        readonly=True,
+        help="By the average interval between demands (ADI) and the variation of their sizes (CV²), "
+        "with the Syntetos-Boylan cut-offs 1.32 and 0.49; new: too little history to tell.",
+    )
+    adi = fields.Float(string="ADI", readonly=True, digits=(16, 2), help="Average days between two demands.")
+    cv2 = fields.Float(
+        string="CV²", readonly=True, digits=(16, 2), help="Squared coefficient of variation of the demands."
+    )
+    method = fields.Selection(METHODS, readonly=True, help="The method the demand class chose.")
+    horizon_days = fields.Integer(string="Horizon (Days)", readonly=True)
+    forecast_qty = fields.Float(string="Forecast", readonly=True, digits=QTY, help="Demand over the horizon.")
+    forecast_low = fields.Float(string="Forecast Low (80%)", readonly=True, digits=QTY)
+    forecast_high = fields.Float(string="Forecast High (80%)", readonly=True, digits=QTY)
+    forecast_daily = fields.Json(readonly=True, help="The forecast of each day of the horizon.")
+    mase = fields.Float(
+        string="MASE",
+        readonly=True,
+        digits=(16, 2),
+        help="Backtest error of the method: mean absolute error over rolling 28-day horizons, scaled by "
+        "the in-sample error of the weekly seasonal naive. Below 1 beats that naive forecast.",
+    )
+    baseline_mase = fields.Float(
+        string="Seasonal Naive MASE", readonly=True, digits=(16, 2), help="The same backtest of the baseline."
+    )
+    on_hand = fields.Float(readonly=True, digits=QTY)
+    reserved = fields.Float(readonly=True, digits=QTY)
+    incoming = fields.Float(readonly=True, digits=QTY)
+    lead_days = fields.Float(
+        string="Lead Time (Days)", readonly=True, help="The vendor's delivery lead time, else the company's."
+    )
+    safety_stock = fields.Float(readonly=True, digits=QTY)
+    days_of_cover = fields.Float(
+        string="Days of Cover",
+        readonly=True,
+        digits=(16, 1),
+        help="Days the available stock lasts at the forecast demand.",
+    )
+    suggested_qty = fields.Float(
+        string="Suggested Reorder",
+        readonly=True,
+        digits=QTY,
+        help="Forecast demand over the lead time plus safety stock, less what is available and incoming.",
+    )
+    stock_status = fields.Selection(
+        [("shortage", "Shortage"), ("ok", "Enough"), ("overstock", "Overstock")],
+        readonly=True,
+        index=True,
+    )
+
+    _sql_constraints = [
+        (
+            "product_warehouse_uniq",
+            "unique (product_id, warehouse_id)",
+            "A product has one forecast per warehouse.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------ the run
+
+    @api.model
+    @ledger_right("manage")
+    def compute_forecasts(self, product_ids=None):
+        """Forecast the products (all that sold at a point of sale in the
+        history, or ``product_ids``) in the warehouses of the companies in use;
+        return the rows written. The rows are the run's, not the user's: written as superuser."""
+        return self.sudo()._compute_forecasts(product_ids).sudo(False)
+
+    @api.model
+    def _cron_compute_forecasts(self):
+        for company in self.env["stock.warehouse"].sudo().search([]).company_id:
+            self.sudo().with_company(company).with_context(
+                allowed_company_ids=company.ids
+            )._compute_forecasts()
+
+    @api.model
+    def _compute_forecasts(self, product_ids=None):
+        rows = self.browse()
+        for company in self.env.companies:
+            rows |= self._compute_company_forecasts(company, product_ids)
+        return rows
+
+    def _compute_company_forecasts(self, company, product_ids):
+        self.env.flush_all()
+        today = company_today(company)
+        first_day = today - timedelta(days=HISTORY_DAYS)
+        history = self._read_history(company, first_day, today, product_ids)
+        if not history:
+            return self.browse()
+        keys = sorted(history)
+        stock = self._read_stock(company, keys)
+        lead_days = self._read_lead_days(company, {product_id for product_id, _warehouse_id in keys})
+        horizon = company.ledger_forecast_horizon_days
+        z_service = NormalDist().inv_cdf(company.ledger_forecast_service_level / 100)
+        z_band = NormalDist().inv_cdf(0.5 + BAND_LEVEL / 2)
+        products = self.env["product.product"].browse({key[0] for key in keys})
+        rounding = {product.id: product.uom_id.rounding for product in products}
+        now = fields.Datetime.now()
+        written = self.browse()
+        for start in range(0, len(keys), BATCH):
+            values = []
+            for key in keys[start : start + BATCH]:
+                series = history[key]
+                on_hand, reserved, incoming = stock.get(key, (0.0, 0.0, 0.0))
+                values.append(
+                    {
+                        "company_id": company.id,
+                        "product_id": key[0],
+                        "warehouse_id": key[1],
+                        "computed_on": now,
+                        "on_hand": on_hand,
+                        "reserved": reserved,
+                        "incoming": incoming,
+                        **self._forecast_values(
+                            series,
+                            horizon,
+                            lead_days.get(key[0], company.ledger_forecast_lead_days),
+                            on_hand - reserved + incoming,
+                            on_hand - reserved,
+                            rounding[key[0]],
+                            z_service,
+                            z_band,
+                            company.ledger_forecast_overstock_days,
+                        ),
+                    }
+                )
+            written |= self._store(values)
+        return written
+
+    @api.model
+    def _forecast_values(
+        self, series, horizon, lead_days, position, available, rounding, z_service, z_band, overstock_days
+    ):
+        """The forecast and replenishment figures of one daily series."""
+        method, demand_class, adi, cv2 = demand.choose_method(series)
+        daily = demand.forecast(method, series, horizon)
+        mase, spread = demand.backtest(method, series)
+        baseline_mase, _spread = demand.backtest("seasonal_naive", series)
+        spread = spread or float(series[-demand.BACKTEST_HORIZON :].std())
+        total = float(daily.sum())
+        band = z_band * spread * math.sqrt(horizon)
+        mean_daily = total / horizon
+        lead = max(lead_days, 0.0)
+        lead_demand = float(daily[: math.ceil(lead)].sum()) if lead <= horizon else mean_daily * lead
+        safety = z_service * spread * math.sqrt(lead) if lead else 0.0
+        suggested = float_round(
+            max(lead_demand + safety - position, 0.0), precision_rounding=rounding, rounding_method="UP"
+        )
+        cover = available / mean_daily if mean_daily > 0 else 0.0
+        if position < lead_demand + safety:
+            status = "shortage"
+        elif (mean_daily > 0 and cover > overstock_days) or (mean_daily == 0 and available > 0):
+            status = "overstock"
+        else:
+            status = "ok"
+        return {
+            "velocity_7": float(series[-7:].mean()),
+            "velocity_30": float(series[-30:].mean()),
+            "velocity_90": float(series[-90:].mean()),
+            "demand_class": demand_class,
+            "adi": adi,
+            "cv2": cv2,
+            "method": method,
+            "horizon_days": horizon,
+            "forecast_qty": total,
+            "forecast_low": max(total - band, 0.0),
+            "forecast_high": total + band,
+            "forecast_daily": [round(float(value), 4) for value in daily],
+            "mase": mase or 0.0,
+            "baseline_mase": baseline_mase or 0.0,
+            "lead_days": lead,
+            "safety_stock": safety,
+            "days_of_cover": cover,
+            "suggested_qty": suggested,
+            "stock_status": status,
+        }
+
+    def _store(self, values):
+        """Replace the rows of the same products and warehouses with ``values``."""
+        existing = self.search(
+            [
+                ("product_id", "in", [vals["product_id"] for vals in values]),
+                ("warehouse_id", "in", list({vals["warehouse_id"] for vals in values})),
+            ]
+        )
+        by_key = {(row.product_id.id, row.warehouse_id.id): row for row in existing}
+        rows, new = self.browse(), []
+        for vals in values:
+            row = by_key.get((vals["product_id"], vals["warehouse_id"]))
+            if row:
+                row.write(vals)
+                rows |= row
+            else:
+                new.append(vals)
+        return rows | self.create(new)
+
+    # ------------------------------------------------------------ reading
+
+    def _read_history(self, company, first_day, today, product_ids):
+        """{(product, warehouse): daily net quantities sold at the points of
+        sale of the warehouse, from ``first_day`` to yesterday (company days)}."""
+        start, end = day_start(company, first_day), day_start(company, today)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.product_id, pt.warehouse_id, %(day)s - %(first_day)s::date AS day, SUM(l.qty)
+                  FROM pos_order_line l
+                  JOIN pos_order o ON o.id = l.order_id
+                  JOIN pos_session s ON s.id = o.session_id
+                  JOIN pos_config c ON c.id = s.config_id
+                  JOIN stock_picking_type pt ON pt.id = c.picking_type_id
+                  JOIN product_product pp ON pp.id = l.product_id
+                  JOIN product_template t ON t.id = pp.product_tmpl_id
+                 WHERE o.company_id = %(company)s AND o.state IN %(states)s
+                   AND o.date_order >= %(start)s AND o.date_order < %(end)s
+                   AND t.type = 'consu' AND pt.warehouse_id IS NOT NULL %(products)s
+                 GROUP BY 1, 2, 3
+                """,
+                day=local_date_sql(SQL("o.date_order"), company_tz_name(company)),
+                first_day=first_day,
+                company=company.id,
+                states=LEDGER_STATES,
+                start=start,
+                end=end,
+                products=SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL(),
+            )
+        )
+        days = (today - first_day).days
+        history = {}
+        for product_id, warehouse_id, day, qty in rows:
+            series = history.get((product_id, warehouse_id))
+            if series is None:
+                series = history[product_id, warehouse_id] = np.zeros(days)
+            series[day] += qty
+        for series in history.values():
+            np.maximum(series, 0.0, out=series)  # a day of net returns is no negative demand
+        return history
+
+    def _read_stock(self, company, keys):
+        """{(product, warehouse): (on hand, reserved, incoming)} in the
+        warehouses' internal locations; incoming: moves not done yet from
+        outside the warehouse."""
+        product_ids = list({key[0] for key in keys})
+        stock = {}
+        for product_id, warehouse_id, on_hand, reserved in self.env.execute_query(
+            SQL(
+                """
+                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity), SUM(q.reserved_quantity)
+                  FROM stock_quant q
+                  JOIN stock_location loc ON loc.id = q.location_id
+                 WHERE q.company_id = %s AND loc.usage = 'internal' AND loc.warehouse_id IS NOT NULL
+                   AND q.product_id = ANY(%s)
+                 GROUP BY 1, 2
+                """,
+                company.id,
+                product_ids,
+            )
+        ):
+            stock[product_id, warehouse_id] = (on_hand, reserved, 0.0)
+        for product_id, warehouse_id, incoming in self.env.execute_query(
+            SQL(
+                """
+                SELECT m.product_id, dest.warehouse_id, SUM(m.product_qty)
+                  FROM stock_move m
+                  JOIN stock_location dest ON dest.id = m.location_dest_id
+                  JOIN stock_location source ON source.id = m.location_id
+                 WHERE m.company_id = %s AND m.state NOT IN ('draft', 'cancel', 'done')
+                   AND dest.usage = 'internal' AND dest.warehouse_id IS NOT NULL
+                   AND source.warehouse_id IS DISTINCT FROM dest.warehouse_id
+                   AND m.product_id = ANY(%s)
+                 GROUP BY 1, 2
+                """,
+                company.id,
+                product_ids,
+            )
+        ):
+            on_hand, reserved, _incoming = stock.get((product_id, warehouse_id), (0.0, 0.0, 0.0))
+            stock[product_id, warehouse_id] = (on_hand, reserved, incoming)
+        return stock
+
+    def _read_lead_days(self, company, product_ids):
+        """{product: the shortest delivery lead time of its vendors}."""
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT pp.id, MIN(si.delay)
+                      FROM product_supplierinfo si
+                      JOIN product_product pp ON pp.product_tmpl_id = si.product_tmpl_id
+                     WHERE pp.id = ANY(%s) AND (si.product_id IS NULL OR si.product_id = pp.id)
+                       AND (si.company_id IS NULL OR si.company_id = %s)
+                     GROUP BY pp.id
+                    """,
+                    list(product_ids),
+                    company.id,
+                )
+            )
+        )

@@ -1,0 +1,134 @@
+"""Issue 15: the demand forecast per product and warehouse, from the POS sales."""
+
+import numpy as np
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from ..tools import demand
+from .common import AUDITOR_GROUPS, CASHIER_GROUPS, MANAGER_GROUPS, LedgerTestCommon
+
+WEEK = np.array([1.0, 0.8, 0.8, 0.9, 1.1, 1.6, 1.8])
+
+
+def weekly_series(rng, days=730):
+    level = rng.uniform(3, 20)
+    return rng.poisson(level * np.tile(WEEK, days // 7 + 1)[:days]).astype(float)
+
+
+def intermittent_series(rng, days=730):
+    return ((rng.random(days) < 0.15) * rng.integers(1, 4, days)).astype(float)
+
+
+@tagged("post_install", "-at_install")
+class TestDemandMethods(LedgerTestCommon):
+    def test_classes_choose_the_methods(self):
+        rng = np.random.default_rng(7)
+        self.assertEqual(demand.choose_method(weekly_series(rng))[:2], ("seasonal_es", "smooth"))
+        self.assertEqual(demand.choose_method(intermittent_series(rng))[:2], ("croston_sba", "intermittent"))
+        lumpy = intermittent_series(rng) * rng.integers(1, 30, 730)
+        self.assertEqual(demand.choose_method(lumpy)[:2], ("croston_sba", "lumpy"))
+        fading = intermittent_series(rng)
+        fading[-60:] = 0
+        self.assertEqual(demand.choose_method(fading)[0], "tsb")
+        new = np.zeros(730)
+        new[-10:] = 2
+        self.assertEqual(demand.choose_method(new)[:2], ("new_average", "new"))
+        self.assertEqual(list(demand.forecast("new_average", new, 3)), [2.0, 2.0, 2.0])
+
+    def test_chosen_methods_beat_seasonal_naive(self):
+        """Backtest on generated weekly-seasonal and intermittent series: the
+        chosen method's MASE is below the seasonal naive's, per class."""
+        rng = np.random.default_rng(42)
+        errors = {}
+        for _i in range(40):
+            for series in (weekly_series(rng), intermittent_series(rng)):
+                method, demand_class, _adi, _cv2 = demand.choose_method(series)
+                chosen, _spread = demand.backtest(method, series)
+                baseline, _spread = demand.backtest("seasonal_naive", series)
+                errors.setdefault(demand_class, []).append((chosen, baseline))
+        self.assertEqual(set(errors), {"smooth", "intermittent"})
+        for demand_class, pairs in errors.items():
+            chosen, baseline = np.mean(pairs, axis=0)
+            self.assertLess(chosen, baseline, demand_class)
+
+
+@tagged("post_install", "-at_install")
+class TestDemandForecast(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = cls.company_user("forecast_manager", MANAGER_GROUPS)
+        cls.auditor = cls.company_user("forecast_auditor", AUDITOR_GROUPS)
+        cls.cashier = cls.company_user("forecast_cashier", CASHIER_GROUPS)
+        cls.warehouse = cls.config.picking_type_id.warehouse_id
+
+    def compute(self, user=None):
+        Forecast = self.env["pos.demand.forecast"].with_user(user or self.manager)
+        Forecast = Forecast.with_company(self.company).with_context(allowed_company_ids=self.company.ids)
+        return Forecast.compute_forecasts(self.product.ids)
+
+    def test_forecast_from_the_till(self):
+        for days_ago in range(1, 29):
+            self.sync(self.customer, qty=2 if days_ago % 7 else 6, days_ago=days_ago)
+        self.sync(self.customer, qty=50)  # today's sales wait for tomorrow's run
+        self.env["stock.quant"]._update_available_quantity(
+            self.product,
+            self.warehouse.lot_stock_id,
+            10 - self.product.with_context(warehouse_id=self.warehouse.id).qty_available,
+        )
+        row = self.compute()
+        self.assertEqual(len(row), 1)
+        self.assertEqual(row.warehouse_id, self.warehouse)
+        self.assertEqual(row.method, "seasonal_es")
+        self.assertAlmostEqual(row.velocity_7, (6 * 2 + 6) / 7, places=2)
+        self.assertAlmostEqual(row.velocity_30, (24 * 2 + 4 * 6) / 30, places=2)
+        self.assertEqual(row.horizon_days, 28)
+        self.assertGreater(row.forecast_qty, 0)
+        self.assertLessEqual(row.forecast_low, row.forecast_qty)
+        self.assertGreaterEqual(row.forecast_high, row.forecast_qty)
+        self.assertEqual(len(row.forecast_daily), 28)
+        self.assertAlmostEqual(row.on_hand, 10)
+        self.assertEqual(row.lead_days, 7)
+        # seven days of about 2.9 a day, and safety stock, against 10 in stock
+        lead_demand = sum(row.forecast_daily[:7])
+        self.assertAlmostEqual(row.suggested_qty, max(lead_demand + row.safety_stock - 10, 0), delta=1.0)
+        self.assertEqual(row.stock_status, "shortage")
+        self.assertAlmostEqual(row.days_of_cover, 10 / (row.forecast_qty / 28), places=1)
+        # a vendor's lead time, a full stock: overstocked, nothing to reorder; the same row again
+        self.env["product.supplierinfo"].create(
+            {
+                "partner_id": self.other_customer.id,
+                "product_tmpl_id": self.product.product_tmpl_id.id,
+                "delay": 2,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(self.product, self.warehouse.lot_stock_id, 5000)
+        again = self.compute()
+        self.assertEqual(again, row)
+        self.assertEqual(row.lead_days, 2)
+        self.assertEqual(row.suggested_qty, 0)
+        self.assertEqual(row.stock_status, "overstock")
+
+    def test_access(self):
+        self.sync(self.customer, days_ago=1)
+        with self.assertRaises(AccessError):
+            self.compute(self.auditor)
+        with self.assertRaises(AccessError):
+            self.compute(self.cashier)
+        row = self.compute()
+        self.assertEqual(
+            self.env["pos.demand.forecast"].with_user(self.auditor).search([("id", "=", row.id)]), row
+        )
+        with self.assertRaises(AccessError):
+            self.env["pos.demand.forecast"].with_user(self.cashier).search([])
+
+    def test_settings_are_checked(self):
+        for values in (
+            {"ledger_forecast_service_level": 100},
+            {"ledger_forecast_service_level": 20},
+            {"ledger_forecast_horizon_days": 0},
+            {"ledger_forecast_lead_days": -1},
+        ):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.company.write(values)
