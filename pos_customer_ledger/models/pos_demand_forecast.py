@@ -87,6 +87,11 @@ class PosDemandForecast(models.Model):
         string="Lead Time (Days)", readonly=True, help="The vendor's delivery lead time, else the company's."
     )
     safety_stock = fields.Float(readonly=True, digits=QTY)
+    reorder_point = fields.Float(
+        readonly=True,
+        digits=QTY,
+        help="Forecast demand over the lead time plus safety stock: the minimum of a reordering rule.",
+    )
     days_of_cover = fields.Float(
         string="Days of Cover",
         readonly=True,
@@ -227,6 +232,7 @@ class PosDemandForecast(models.Model):
             "baseline_mase": baseline_mase or 0.0,
             "lead_days": lead,
             "safety_stock": safety,
+            "reorder_point": lead_demand + safety,
             "days_of_cover": cover,
             "suggested_qty": suggested,
             "stock_status": status,
@@ -250,6 +256,62 @@ class PosDemandForecast(models.Model):
             else:
                 new.append(vals)
         return rows | self.create(new)
+
+    # ---------------------------------------------------------- reordering rules
+
+    @ledger_right("manage")
+    def action_apply_reordering_rules(self):
+        """Set the reordering rule of each selected product and warehouse to
+        the forecast: minimum the reorder point, maximum the reorder point
+        plus the demand over the horizon (both rounded up to the unit of
+        measure). A new rule is manual: it shows in the replenishment report
+        and orders nothing until someone orders it there."""
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        orderpoints = Orderpoint
+        for row in self:
+            rounding = row.uom_id.rounding
+            minimum = float_round(row.reorder_point, precision_rounding=rounding, rounding_method="UP")
+            maximum = float_round(
+                row.reorder_point + row.forecast_qty, precision_rounding=rounding, rounding_method="UP"
+            )
+            orderpoint = Orderpoint.search(
+                [
+                    ("product_id", "=", row.product_id.id),
+                    ("warehouse_id", "=", row.warehouse_id.id),
+                    ("location_id", "=", row.warehouse_id.lot_stock_id.id),
+                ],
+                limit=1,
+            )
+            values = {"product_min_qty": minimum, "product_max_qty": maximum}
+            if orderpoint:
+                orderpoint.write(values)
+            else:
+                orderpoint = Orderpoint.create(
+                    {
+                        **values,
+                        "product_id": row.product_id.id,
+                        "warehouse_id": row.warehouse_id.id,
+                        "location_id": row.warehouse_id.lot_stock_id.id,
+                        "company_id": row.company_id.id,
+                        "trigger": "manual",
+                    }
+                )
+            orderpoints |= orderpoint
+        return self._replenishment_action(orderpoints)
+
+    @ledger_right("manage")
+    def action_open_replenishment(self):
+        """Odoo's replenishment report, on the selected products."""
+        orderpoints = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", self.product_id.ids), ("warehouse_id", "in", self.warehouse_id.ids)]
+        )
+        return self._replenishment_action(orderpoints)
+
+    def _replenishment_action(self, orderpoints):
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_orderpoint_replenish")
+        action["domain"] = [("id", "in", orderpoints.ids)]
+        action["context"] = {}
+        return action
 
     # ------------------------------------------------------------ reading
 

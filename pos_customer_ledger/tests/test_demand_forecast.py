@@ -110,6 +110,35 @@ class TestDemandForecast(LedgerTestCommon):
         self.assertEqual(row.suggested_qty, 0)
         self.assertEqual(row.stock_status, "overstock")
 
+    def test_reordering_rules_from_the_forecast(self):
+        """Set Reordering Rules: a manual rule at the reorder point, up to the horizon's demand;
+        applied again, the same rule is updated; the replenishment report opens on it."""
+        for days_ago in range(1, 29):
+            self.sync(self.customer, qty=3, days_ago=days_ago)
+        row = self.compute()
+        stock_manager = self.company_user(
+            "forecast_stock_manager", f"{MANAGER_GROUPS},stock.group_stock_manager"
+        )
+        with self.assertRaises(AccessError):
+            row.with_user(self.manager).action_apply_reordering_rules()
+        action = row.with_user(stock_manager).action_apply_reordering_rules()
+        orderpoint = self.env["stock.warehouse.orderpoint"].search(action["domain"])
+        self.assertEqual(orderpoint.product_id, self.product)
+        self.assertEqual(orderpoint.warehouse_id, self.warehouse)
+        self.assertEqual(orderpoint.trigger, "manual", "nothing is ordered without a click")
+        self.assertGreaterEqual(orderpoint.product_min_qty, row.reorder_point)
+        self.assertLess(orderpoint.product_min_qty, row.reorder_point + 1)
+        self.assertGreaterEqual(orderpoint.product_max_qty, row.reorder_point + row.forecast_qty)
+        self.assertEqual(action["res_model"], "stock.warehouse.orderpoint")
+        orderpoint.product_min_qty = 1
+        again = row.with_user(stock_manager).action_apply_reordering_rules()
+        self.assertEqual(self.env["stock.warehouse.orderpoint"].search(again["domain"]), orderpoint)
+        self.assertGreaterEqual(orderpoint.product_min_qty, row.reorder_point)
+        report = row.with_user(stock_manager).action_open_replenishment()
+        self.assertEqual(self.env["stock.warehouse.orderpoint"].search(report["domain"]), orderpoint)
+        with self.assertRaises(AccessError):
+            row.with_user(self.auditor).action_apply_reordering_rules()
+
     def test_access(self):
         self.sync(self.customer, days_ago=1)
         with self.assertRaises(AccessError):
