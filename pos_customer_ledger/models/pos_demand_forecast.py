@@ -30,7 +30,7 @@ DEMAND_CLASSES = [
     ("erratic", "Erratic"),
     ("intermittent", "Intermittent"),
     ("lumpy", "Lumpy"),
-    ("new", "New"),
+    ("new", "New Product"),
 ]
 
 
@@ -75,7 +75,8 @@ class PosDemandForecast(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Backtest error of the method: mean absolute error over rolling 28-day horizons, scaled by "
-        "the in-sample error of the weekly seasonal naive. Below 1 beats that naive forecast.",
+        "the in-sample error of the weekly seasonal naive. Below 1 beats that naive forecast; empty when the "
+        "history is too short for a backtest.",
     )
     baseline_mase = fields.Float(
         string="Seasonal Naive MASE", readonly=True, digits=(16, 2), help="The same backtest of the baseline."
@@ -143,26 +144,29 @@ class PosDemandForecast(models.Model):
         return rows
 
     def _compute_company_forecasts(self, company, product_ids):
+        """Forecast in batches of products: one batch's history in memory at a time."""
         self.env.flush_all()
         today = company_today(company)
         first_day = today - timedelta(days=HISTORY_DAYS)
-        history = self._read_history(company, first_day, today, product_ids)
-        if not history:
-            return self.browse()
-        keys = sorted(history)
-        stock = self._read_stock(company, keys)
-        lead_days = self._read_lead_days(company, {product_id for product_id, _warehouse_id in keys})
-        horizon = company.ledger_forecast_horizon_days
-        z_service = NormalDist().inv_cdf(company.ledger_forecast_service_level / 100)
-        z_band = NormalDist().inv_cdf(0.5 + BAND_LEVEL / 2)
-        products = self.env["product.product"].browse({key[0] for key in keys})
-        rounding = {product.id: product.uom_id.rounding for product in products}
+        sold = self._sold_products(company, first_day, today, product_ids)
+        settings = {
+            "horizon": company.ledger_forecast_horizon_days,
+            "z_service": NormalDist().inv_cdf(company.ledger_forecast_service_level / 100),
+            "z_band": NormalDist().inv_cdf(0.5 + BAND_LEVEL / 2),
+            "overstock_days": company.ledger_forecast_overstock_days,
+        }
         now = fields.Datetime.now()
         written = self.browse()
-        for start in range(0, len(keys), BATCH):
+        for start in range(0, len(sold), BATCH):
+            batch = sold[start : start + BATCH]
+            history = self._read_history(company, first_day, today, batch)
+            keys = sorted(history)
+            stock = self._read_stock(company, keys)
+            lead_days = self._read_lead_days(company, batch)
+            products = self.env["product.product"].browse(batch)
+            rounding = {product.id: product.uom_id.rounding for product in products}
             values = []
-            for key in keys[start : start + BATCH]:
-                series = history[key]
+            for key in keys:
                 on_hand, reserved, incoming = stock.get(key, (0.0, 0.0, 0.0))
                 values.append(
                     {
@@ -174,26 +178,27 @@ class PosDemandForecast(models.Model):
                         "reserved": reserved,
                         "incoming": incoming,
                         **self._forecast_values(
-                            series,
-                            horizon,
+                            history[key],
+                            settings,
                             lead_days.get(key[0], company.ledger_forecast_lead_days),
                             on_hand - reserved + incoming,
                             on_hand - reserved,
                             rounding[key[0]],
-                            z_service,
-                            z_band,
-                            company.ledger_forecast_overstock_days,
                         ),
                     }
                 )
             written |= self._store(values)
+            products.invalidate_recordset()
+            done = start + len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(sold) - done)
         return written
 
     @api.model
-    def _forecast_values(
-        self, series, horizon, lead_days, position, available, rounding, z_service, z_band, overstock_days
-    ):
-        """The forecast and replenishment figures of one daily series."""
+    def _forecast_values(self, series, settings, lead_days, position, available, rounding):
+        """The forecast and replenishment figures of one daily series; ``settings``:
+        the company's horizon, service and band quantiles and overstock days."""
+        horizon, z_service, z_band = settings["horizon"], settings["z_service"], settings["z_band"]
+        overstock_days = settings["overstock_days"]
         method, demand_class, adi, cv2 = demand.choose_method(series)
         daily = demand.forecast(method, series, horizon)
         mase, spread = demand.backtest(method, series)
@@ -208,7 +213,7 @@ class PosDemandForecast(models.Model):
         suggested = float_round(
             max(lead_demand + safety - position, 0.0), precision_rounding=rounding, rounding_method="UP"
         )
-        cover = available / mean_daily if mean_daily > 0 else 0.0
+        cover = max(available, 0.0) / mean_daily if mean_daily > 0 else 0.0
         if position < lead_demand + safety:
             status = "shortage"
         elif (mean_daily > 0 and cover > overstock_days) or (mean_daily == 0 and available > 0):
@@ -315,33 +320,50 @@ class PosDemandForecast(models.Model):
 
     # ------------------------------------------------------------ reading
 
+    def _period_sales_sql(self, company, first_day, today, product_ids):
+        """FROM and WHERE of the POS lines of goods sold in the company's
+        warehouses from ``first_day`` to yesterday (company days)."""
+        return SQL(
+            """
+              FROM pos_order_line l
+              JOIN pos_order o ON o.id = l.order_id
+              JOIN pos_session s ON s.id = o.session_id
+              JOIN pos_config c ON c.id = s.config_id
+              JOIN stock_picking_type pt ON pt.id = c.picking_type_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id
+             WHERE o.company_id = %(company)s AND o.state IN %(states)s
+               AND o.date_order >= %(start)s AND o.date_order < %(end)s
+               AND t.type = 'consu' AND pt.warehouse_id IS NOT NULL %(products)s
+            """,
+            company=company.id,
+            states=LEDGER_STATES,
+            start=day_start(company, first_day),
+            end=day_start(company, today),
+            products=SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL(),
+        )
+
+    def _sold_products(self, company, first_day, today, product_ids):
+        """The ids of the products (all, or of ``product_ids``) sold in the period, in order."""
+        return [
+            product_id
+            for (product_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT l.product_id %s ORDER BY 1",
+                    self._period_sales_sql(company, first_day, today, product_ids),
+                )
+            )
+        ]
+
     def _read_history(self, company, first_day, today, product_ids):
         """{(product, warehouse): daily net quantities sold at the points of
         sale of the warehouse, from ``first_day`` to yesterday (company days)}."""
-        start, end = day_start(company, first_day), day_start(company, today)
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT l.product_id, pt.warehouse_id, %(day)s - %(first_day)s::date AS day, SUM(l.qty)
-                  FROM pos_order_line l
-                  JOIN pos_order o ON o.id = l.order_id
-                  JOIN pos_session s ON s.id = o.session_id
-                  JOIN pos_config c ON c.id = s.config_id
-                  JOIN stock_picking_type pt ON pt.id = c.picking_type_id
-                  JOIN product_product pp ON pp.id = l.product_id
-                  JOIN product_template t ON t.id = pp.product_tmpl_id
-                 WHERE o.company_id = %(company)s AND o.state IN %(states)s
-                   AND o.date_order >= %(start)s AND o.date_order < %(end)s
-                   AND t.type = 'consu' AND pt.warehouse_id IS NOT NULL %(products)s
-                 GROUP BY 1, 2, 3
-                """,
-                day=local_date_sql(SQL("o.date_order"), company_tz_name(company)),
-                first_day=first_day,
-                company=company.id,
-                states=LEDGER_STATES,
-                start=start,
-                end=end,
-                products=SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL(),
+                "SELECT l.product_id, pt.warehouse_id, %s - %s::date AS day, SUM(l.qty) %s GROUP BY 1, 2, 3",
+                local_date_sql(SQL("o.date_order"), company_tz_name(company)),
+                first_day,
+                self._period_sales_sql(company, first_day, today, product_ids),
             )
         )
         days = (today - first_day).days
