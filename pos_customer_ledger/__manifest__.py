@@ -20,6 +20,7 @@
         "views/pos_customer_ledger_audit_rule_statistics_views.xml",
         "views/res_partner_views.xml",
         "views/pos_demand_forecast_views.xml",
+        "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/ledger_statement_wizard_views.xml",
         "wizards/ledger_verify_wizard_views.xml",

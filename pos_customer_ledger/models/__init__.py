@@ -32,3 +32,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import pos_demand_forecast
+from . import product_template

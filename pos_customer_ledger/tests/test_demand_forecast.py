@@ -139,6 +139,23 @@ class TestDemandForecast(LedgerTestCommon):
         with self.assertRaises(AccessError):
             row.with_user(self.auditor).action_apply_reordering_rules()
 
+    def test_product_form_shows_method_and_error(self):
+        for days_ago in range(1, 60):
+            self.sync(self.customer, qty=1 + days_ago % 3, days_ago=days_ago)
+        row = self.compute()
+        template = self.product.product_tmpl_id.with_user(self.auditor)
+        self.assertEqual(template.demand_forecast_count, 1)
+        self.assertEqual(template.demand_forecast_method, row.method)
+        self.assertGreater(row.mase, 0, "59 days: one backtest window")
+        self.assertEqual(template.demand_forecast_mase, row.mase)
+        arch = template.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("action_open_demand_forecast", arch)
+        action = template.action_open_demand_forecast()
+        self.assertEqual(self.env["pos.demand.forecast"].search(action["domain"]), row)
+        # a cashier opens the product without the forecast's fields
+        arch = self.product.product_tmpl_id.with_user(self.cashier).get_views([(False, "form")])
+        self.assertNotIn("action_open_demand_forecast", arch["views"]["form"]["arch"])
+
     def test_access(self):
         self.sync(self.customer, days_ago=1)
         with self.assertRaises(AccessError):

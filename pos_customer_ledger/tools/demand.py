@@ -24,6 +24,14 @@ TSB_ALPHA_DEMAND = 0.1
 TSB_ALPHA_PROBABILITY = 0.1
 
 
+def since_first_sale(history):
+    """The series from its first demand on: days before a product sold are no
+    demand of zero, and would pull every forecast and error toward zero."""
+    y = np.asarray(history, dtype=float)
+    sold = np.flatnonzero(y > 0)
+    return y[sold[0] :] if len(sold) else y[:0]
+
+
 def classify(history):
     """(class, ADI, CV²) of a daily series, from its first sale on: class is
     'smooth', 'erratic', 'intermittent', 'lumpy' or 'new'."""
@@ -71,11 +79,11 @@ def forecast(method, history, horizon):
         SeasonalNaive,
     )
 
-    y = np.asarray(history, dtype=float)
+    y = since_first_sale(history)
+    if not len(y):
+        return np.zeros(horizon)
     if method == "new_average":
-        start = int(np.argmax(y > 0)) if (y > 0).any() else len(y)
-        rate = y[start:].mean() if start < len(y) else 0.0
-        return np.full(horizon, rate)
+        return np.full(horizon, y.mean())
     if method == "seasonal_naive":
         if len(y) < SEASON:
             return np.full(horizon, y.mean() if len(y) else 0.0)
@@ -90,16 +98,15 @@ def forecast(method, history, horizon):
         model = TSB(alpha_d=TSB_ALPHA_DEMAND, alpha_p=TSB_ALPHA_PROBABILITY)
     else:
         raise ValueError(f"Unknown forecasting method {method!r}")
-    if not (y > 0).any():
-        return np.zeros(horizon)
     return np.maximum(model.forecast(y=y, h=horizon)["mean"], 0.0)
 
 
 def backtest(method, history, horizon=BACKTEST_HORIZON, windows=BACKTEST_WINDOWS):
     """(MASE, daily residual spread) of ``method`` over rolling origins: each
-    of the last ``windows`` horizons forecast from the history before it.
-    None when the history is too short for one window or the naive scale is 0."""
-    y = np.asarray(history, dtype=float)
+    of the last ``windows`` horizons forecast from the history before it,
+    from the first sale on. None when that is too short for one window or
+    the naive scale is 0."""
+    y = since_first_sale(history)
     errors = []
     scale = None
     for window in range(windows, 0, -1):

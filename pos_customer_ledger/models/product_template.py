@@ -1,0 +1,37 @@
+from odoo import fields, models
+
+from ..tools.access import AUDITOR, ledger_right
+from .pos_demand_forecast import METHODS
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    demand_forecast_count = fields.Integer(
+        compute="_compute_demand_forecast", string="Demand Forecasts", groups=AUDITOR
+    )
+    # the forecast's method and backtest error, when the product has one forecast
+    demand_forecast_method = fields.Selection(
+        METHODS, compute="_compute_demand_forecast", string="Forecast Method", groups=AUDITOR
+    )
+    demand_forecast_mase = fields.Float(
+        compute="_compute_demand_forecast", string="Forecast MASE", digits=(16, 2), groups=AUDITOR
+    )
+
+    def _compute_demand_forecast(self):
+        Forecast = self.env["pos.demand.forecast"]
+        for template in self:
+            forecasts = Forecast.search([("product_id", "in", template.product_variant_ids.ids)])
+            single = forecasts if len(forecasts) == 1 else Forecast
+            template.demand_forecast_count = len(forecasts)
+            template.demand_forecast_method = single.method
+            template.demand_forecast_mase = single.mase
+
+    @ledger_right("audit")
+    def action_open_demand_forecast(self):
+        """The product's demand forecasts, one per variant and warehouse."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pos_customer_ledger.action_pos_demand_forecast"
+        )
+        action["domain"] = [("product_id.product_tmpl_id", "in", self.ids)]
+        return action
