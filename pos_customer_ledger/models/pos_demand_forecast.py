@@ -188,7 +188,8 @@ class PosDemandForecast(models.Model):
                     }
                 )
             written |= self._store(values)
-            products.invalidate_recordset()
+            # the batch's rows and products leave the cache: memory stays that of one batch
+            self.env.invalidate_all()
             done = start + len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(sold) - done)
         return written
