@@ -3,6 +3,7 @@ from datetime import timedelta
 from statistics import NormalDist
 
 import numpy as np
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.tools import SQL, float_round
@@ -13,6 +14,7 @@ from ..tools.dates import company_today, company_tz_name, day_start, local_date_
 from ..tools.posting_rules import LEDGER_STATES
 
 HISTORY_DAYS = 730
+CHART_DAYS = 90
 QTY = "Product Unit of Measure"  # the decimals of quantities
 # the band around the forecast over the horizon: 80 % of outcomes
 BAND_LEVEL = 0.8
@@ -111,6 +113,13 @@ class PosDemandForecast(models.Model):
         index=True,
     )
 
+    chart = fields.Html(
+        compute="_compute_chart",
+        sanitize=False,  # drawn here from numbers only: no user text
+        string="Sales and Forecast",
+        help="Sales of the last 90 days and the forecast of the horizon with its 80% band.",
+    )
+
     _sql_constraints = [
         (
             "product_warehouse_uniq",
@@ -118,6 +127,58 @@ class PosDemandForecast(models.Model):
             "A product has one forecast per warehouse.",
         ),
     ]
+
+    # ------------------------------------------------------------------ the chart
+
+    def _compute_chart(self):
+        for row in self:
+            company = row.company_id
+            today = company_today(company)
+            history = row._read_history(
+                company, today - timedelta(days=CHART_DAYS), today, row.product_id.ids
+            )
+            sales = history.get((row.product_id.id, row.warehouse_id.id), np.zeros(CHART_DAYS))
+            row.chart = row._chart_svg(list(sales), row.forecast_daily or [])
+
+    def _chart_svg(self, sales, forecast):
+        """An SVG of ``sales`` (one value a day) followed by ``forecast`` with a
+        band of the forecast's daily 80% spread."""
+        horizon = len(forecast)
+        days = len(sales) + horizon
+        band = (self.forecast_high - self.forecast_qty) / math.sqrt(horizon) if horizon else 0.0
+        top = max([*sales, *(value + band for value in forecast), 1.0])
+        width, height, margin = 720, 180, 20
+
+        def x(day):
+            return round(margin + day * (width - 2 * margin) / max(days - 1, 1), 1)
+
+        def y(value):
+            return round(height - margin - value * (height - 2 * margin) / top, 1)
+
+        def points(pairs):
+            return " ".join(f"{x(day)},{y(value)}" for day, value in pairs)
+
+        start = len(sales)
+        sold = points(enumerate(sales))
+        ahead = points((start + day, value) for day, value in enumerate(forecast))
+        upper = [(start + day, value + band) for day, value in enumerate(forecast)]
+        lower = [(start + day, max(value - band, 0.0)) for day, value in enumerate(forecast)]
+        area = points(upper + lower[::-1])
+        past = escape(self.env._("Last 90 days"))
+        future = escape(self.env._("Forecast, %(days)s days", days=horizon))
+        return Markup(
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'style="width: 100%; max-width: {width}px" role="img">'
+            f'<line x1="{x(start)}" y1="{margin}" x2="{x(start)}" y2="{height - margin}" stroke="#adb5bd" '
+            'stroke-dasharray="4 3"/>'
+            f'<polygon points="{area}" fill="#0d6efd" fill-opacity="0.15"/>'
+            f'<polyline points="{sold}" fill="none" stroke="#495057" stroke-width="1.5"/>'
+            f'<polyline points="{ahead}" fill="none" stroke="#0d6efd" stroke-width="2"/>'
+            f'<text x="{margin}" y="{height - 4}" font-size="11" fill="#6c757d">{past}</text>'
+            f'<text x="{x(start) + 4}" y="{height - 4}" font-size="11" fill="#0d6efd">{future}</text>'
+            f'<text x="{margin}" y="{margin - 6}" font-size="11" fill="#6c757d">{round(top, 1)}</text>'
+            "</svg>"
+        )
 
     # ------------------------------------------------------------------ the run
 

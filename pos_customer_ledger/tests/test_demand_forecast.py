@@ -95,6 +95,13 @@ class TestDemandForecast(LedgerTestCommon):
         self.assertAlmostEqual(row.suggested_qty, max(lead_demand + row.safety_stock - 10, 0), delta=1.0)
         self.assertEqual(row.stock_status, "shortage")
         self.assertAlmostEqual(row.days_of_cover, 10 / (row.forecast_qty / 28), places=1)
+        # the picture: 90 days of sales, then the forecast and its band
+        chart = str(row.with_user(self.auditor).chart)
+        self.assertTrue(chart.startswith("<svg"))
+        self.assertEqual(chart.count("<polyline"), 2)
+        self.assertIn("<polygon", chart)
+        self.assertIn("Last 90 days", chart)
+        self.assertIn("Forecast, 28 days", chart)
         # a vendor's lead time, a full stock: overstocked, nothing to reorder; the same row again
         self.env["product.supplierinfo"].create(
             {
