@@ -190,6 +190,12 @@ class PosDemandForecast(models.Model):
         return the rows written. The rows are the run's, not the user's: written as superuser."""
         return self.sudo()._compute_forecasts(product_ids).sudo(False)
 
+    @ledger_right("manage")
+    def action_compute_forecasts(self):
+        """Compute Now: the selected rows' products again, or every product."""
+        self.compute_forecasts(self.product_id.ids or None)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
     @api.model
     def _cron_compute_forecasts(self):
         for company in self.env["stock.warehouse"].sudo().search([]).company_id:

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
@@ -162,6 +163,24 @@ class TestDemandForecast(LedgerTestCommon):
         # a cashier opens the product without the forecast's fields
         arch = self.product.product_tmpl_id.with_user(self.cashier).get_views([(False, "form")])
         self.assertNotIn("action_open_demand_forecast", arch["views"]["form"]["arch"])
+
+    def test_compute_now_button(self):
+        """The list's button, as the web client calls it: the selected rows' products, or all."""
+        other = self.create_product("Forecast Other Product", self.categ_basic, 5.0)
+        self.sync(self.customer, days_ago=1)
+        self.sync(self.customer, lines=[(other, 1)], days_ago=1)
+        Forecast = self.env["pos.demand.forecast"].with_user(self.manager)
+        Forecast = Forecast.with_context(allowed_company_ids=self.company.ids)
+        self.assertEqual(call_kw(Forecast, "action_compute_forecasts", [[]], {})["tag"], "soft_reload")
+        rows = Forecast.search([("product_id", "in", (self.product | other).ids)])
+        self.assertEqual(rows.product_id, self.product | other)
+        one = rows.filtered(lambda row: row.product_id == self.product)
+        before = (rows - one).computed_on
+        call_kw(Forecast, "action_compute_forecasts", [one.ids], {})
+        self.assertEqual(Forecast.search([]) & rows, rows, "no other product's row appears")
+        self.assertEqual((rows - one).computed_on, before)
+        with self.assertRaises(AccessError):
+            call_kw(Forecast.with_user(self.auditor), "action_compute_forecasts", [[]], {})
 
     def test_access(self):
         self.sync(self.customer, days_ago=1)
