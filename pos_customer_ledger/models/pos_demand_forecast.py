@@ -1,4 +1,5 @@
 import math
+from collections import defaultdict
 from datetime import timedelta
 from statistics import NormalDist
 
@@ -6,6 +7,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
 from ..tools import demand
@@ -15,6 +17,8 @@ from ..tools.posting_rules import LEDGER_STATES
 
 HISTORY_DAYS = 730
 CHART_DAYS = 90
+# the customers' visits that set their rhythm: the half year before an origin
+RHYTHM_DAYS = 182
 QTY = "Product Unit of Measure"  # the decimals of quantities
 # the band around the forecast over the horizon: 80 % of outcomes
 BAND_LEVEL = 0.8
@@ -76,18 +80,47 @@ class PosDemandForecast(models.Model):
         string="MASE",
         readonly=True,
         digits=(16, 2),
-        help="Backtest error of the method: mean absolute error over rolling 28-day horizons, scaled by "
+        aggregator="avg",
+        help="Backtest error of the forecast: mean absolute error over rolling 28-day horizons, scaled by "
         "the in-sample error of the weekly seasonal naive. Below 1 beats that naive forecast; empty when the "
         "history is too short for a backtest.",
     )
+    method_mase = fields.Float(
+        string="Method MASE",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="avg",
+        help="The same backtest of the method alone, without the customers' rhythm.",
+    )
     baseline_mase = fields.Float(
-        string="Seasonal Naive MASE", readonly=True, digits=(16, 2), help="The same backtest of the baseline."
+        string="Seasonal Naive MASE",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="avg",
+        help="The same backtest of the baseline.",
+    )
+    regular_qty = fields.Float(
+        string="From Regulars Due Back",
+        readonly=True,
+        digits=QTY,
+        help="What the regular customers who buy this product are expected to buy of it over the horizon, "
+        "each coming back at their usual interval after their last visit.",
+    )
+    rhythm_used = fields.Boolean(
+        string="Customers' Rhythm Used",
+        readonly=True,
+        help="The forecast times the regulars' part of the demand by their visits, because that lowered "
+        "the backtest error of this product.",
     )
     on_hand = fields.Float(readonly=True, digits=QTY)
     reserved = fields.Float(readonly=True, digits=QTY)
     incoming = fields.Float(readonly=True, digits=QTY)
     lead_days = fields.Float(
-        string="Lead Time (Days)", readonly=True, help="The vendor's delivery lead time, else the company's."
+        string="Lead Time (Days)",
+        readonly=True,
+        help="Odoo's lead time of the rules that replenish the warehouse's stock: the route's delays, the "
+        "vendor's lead time, the purchase security lead time and days to purchase. A product no rule "
+        "replenishes: its vendor's lead time, else the company's default.",
     )
     safety_stock = fields.Float(readonly=True, digits=QTY)
     reorder_point = fields.Float(
@@ -119,6 +152,12 @@ class PosDemandForecast(models.Model):
         string="Sales and Forecast",
         help="Sales of the last 90 days and the forecast of the horizon with its 80% band.",
     )
+    sparkline = fields.Html(
+        compute="_compute_chart",
+        sanitize=False,
+        string="Trend",
+        help="Sales of the last 90 days, then the forecast.",
+    )
 
     _sql_constraints = [
         (
@@ -131,14 +170,37 @@ class PosDemandForecast(models.Model):
     # ------------------------------------------------------------------ the chart
 
     def _compute_chart(self):
-        for row in self:
-            company = row.company_id
+        for company in self.company_id:
+            rows = self.filtered(lambda row, company=company: row.company_id == company)
             today = company_today(company)
-            history = row._read_history(
-                company, today - timedelta(days=CHART_DAYS), today, row.product_id.ids
+            history = self._read_history(
+                company, today - timedelta(days=CHART_DAYS), today, rows.product_id.ids
             )
-            sales = history.get((row.product_id.id, row.warehouse_id.id), np.zeros(CHART_DAYS))
-            row.chart = row._chart_svg(list(sales), row.forecast_daily or [])
+            for row in rows:
+                sales = list(history.get((row.product_id.id, row.warehouse_id.id), np.zeros(CHART_DAYS)))
+                row.chart = row._chart_svg(sales, row.forecast_daily or [])
+                row.sparkline = row._sparkline_svg(sales, row.forecast_daily or [])
+
+    def _sparkline_svg(self, sales, forecast):
+        """A small SVG of ``sales`` followed by ``forecast``, for a list."""
+        width, height = 120, 24
+        days = len(sales) + len(forecast)
+        top = max([*sales, *forecast, 1.0])
+
+        def points(pairs):
+            scale_x, scale_y = width / max(days - 1, 1), (height - 4) / top
+            return " ".join(
+                f"{round(day * scale_x, 1)},{round(height - 2 - value * scale_y, 1)}" for day, value in pairs
+            )
+
+        ahead = points((len(sales) + day, value) for day, value in enumerate(forecast))
+        return Markup(
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'style="width: {width}px; height: {height}px" role="img">'
+            f'<polyline points="{points(enumerate(sales))}" fill="none" stroke="#6c757d" stroke-width="1"/>'
+            f'<polyline points="{ahead}" fill="none" stroke="#0d6efd" stroke-width="1.5"/>'
+            "</svg>"
+        )
 
     def _chart_svg(self, sales, forecast):
         """An SVG of ``sales`` (one value a day) followed by ``forecast`` with a
@@ -223,13 +285,24 @@ class PosDemandForecast(models.Model):
             "overstock_days": company.ledger_forecast_overstock_days,
         }
         now = fields.Datetime.now()
+        # the live origin (0) with the horizon, and the backtest's origins with its horizon
+        origins = {0: settings["horizon"]}
+        origins.update(
+            (window * demand.BACKTEST_HORIZON, demand.BACKTEST_HORIZON)
+            for window in range(1, demand.BACKTEST_WINDOWS + 1)
+        )
+        visits = {back: self._read_regulars(company, today - timedelta(days=back)) for back in origins}
         written = self.browse()
         for start in range(0, len(sold), BATCH):
             batch = sold[start : start + BATCH]
             history = self._read_history(company, first_day, today, batch)
             keys = sorted(history)
             stock = self._read_stock(company, keys)
-            lead_days = self._read_lead_days(company, batch)
+            lead_days = self._read_lead_days(company, keys)
+            rhythm = {
+                back: self._read_rhythm(company, today - timedelta(days=back), horizon, visits[back], batch)
+                for back, horizon in origins.items()
+            }
             products = self.env["product.product"].browse(batch)
             rounding = {product.id: product.uom_id.rounding for product in products}
             values = []
@@ -247,10 +320,11 @@ class PosDemandForecast(models.Model):
                         **self._forecast_values(
                             history[key],
                             settings,
-                            lead_days.get(key[0], company.ledger_forecast_lead_days),
+                            lead_days[key],
                             on_hand - reserved + incoming,
                             on_hand - reserved,
                             rounding[key[0]],
+                            {back: by_key[key] for back, by_key in rhythm.items() if key in by_key},
                         ),
                     }
                 )
@@ -262,15 +336,29 @@ class PosDemandForecast(models.Model):
         return written
 
     @api.model
-    def _forecast_values(self, series, settings, lead_days, position, available, rounding):
+    def _forecast_values(self, series, settings, lead_days, position, available, rounding, rhythm=None):
         """The forecast and replenishment figures of one daily series; ``settings``:
-        the company's horizon, service and band quantiles and overstock days."""
+        the company's horizon, service and band quantiles and overstock days;
+        ``rhythm``: {days before today: (timed, rate)} of the regulars due back
+        at today and at the backtest's origins."""
         horizon, z_service, z_band = settings["horizon"], settings["z_service"], settings["z_band"]
         overstock_days = settings["overstock_days"]
         method, demand_class, adi, cv2 = demand.choose_method(series)
         daily = demand.forecast(method, series, horizon)
-        mase, spread = demand.backtest(method, series)
+        method_mase, spread = demand.backtest(method, series)
+        mase = method_mase
         baseline_mase, _spread = demand.backtest("seasonal_naive", series)
+        rhythm = rhythm or {}
+        regular_qty, rhythm_used = float(rhythm[0][0].sum()) if 0 in rhythm else 0.0, False
+        if 0 in rhythm and mase is not None:
+            # the rhythm replaces the regulars' average share of the forecast by their timed visits,
+            # where the backtest says it forecasts better
+            adjustments = {back: timed - rate for back, (timed, rate) in rhythm.items() if back}
+            rhythm_mase, rhythm_spread = demand.backtest(method, series, adjustments=adjustments)
+            if rhythm_mase is not None and rhythm_mase < mase:
+                timed, rate = rhythm[0]
+                daily = np.maximum(daily + timed - rate, 0.0)
+                mase, spread, rhythm_used = rhythm_mase, rhythm_spread, True
         spread = spread or float(series[-demand.BACKTEST_HORIZON :].std())
         total = float(daily.sum())
         band = z_band * spread * math.sqrt(horizon)
@@ -302,7 +390,10 @@ class PosDemandForecast(models.Model):
             "forecast_high": total + band,
             "forecast_daily": [round(float(value), 4) for value in daily],
             "mase": mase or 0.0,
+            "method_mase": method_mase or 0.0,
             "baseline_mase": baseline_mase or 0.0,
+            "regular_qty": regular_qty,
+            "rhythm_used": rhythm_used,
             "lead_days": lead,
             "safety_stock": safety,
             "reorder_point": lead_demand + safety,
@@ -425,18 +516,49 @@ class PosDemandForecast(models.Model):
 
     def _read_history(self, company, first_day, today, product_ids):
         """{(product, warehouse): daily net quantities sold at the points of
-        sale of the warehouse, from ``first_day`` to yesterday (company days)}."""
-        rows = self.env.execute_query(
+        sale of the warehouse and delivered from it to customers otherwise
+        (sales orders, say), from ``first_day`` to yesterday (company days)}."""
+        tz = company_tz_name(company)
+        pos_sales = self.env.execute_query(
             SQL(
                 "SELECT l.product_id, pt.warehouse_id, %s - %s::date AS day, SUM(l.qty) %s GROUP BY 1, 2, 3",
-                local_date_sql(SQL("o.date_order"), company_tz_name(company)),
+                local_date_sql(SQL("o.date_order"), tz),
                 first_day,
                 self._period_sales_sql(company, first_day, today, product_ids),
             )
         )
+        # the POS's own pickings are its sales above; a customer return counts against its warehouse
+        deliveries = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.product_id,
+                       CASE WHEN dest.usage = 'customer' THEN src.warehouse_id ELSE dest.warehouse_id END,
+                       %(day)s - %(first)s::date AS day,
+                       SUM(CASE WHEN dest.usage = 'customer' THEN m.product_qty ELSE -m.product_qty END)
+                  FROM stock_move m
+                  JOIN stock_location src ON src.id = m.location_id
+                  JOIN stock_location dest ON dest.id = m.location_dest_id
+                  LEFT JOIN stock_picking p ON p.id = m.picking_id
+                 WHERE m.company_id = %(company)s AND m.state = 'done'
+                   AND m.date >= %(start)s AND m.date < %(end)s AND m.product_id = ANY(%(products)s)
+                   AND ((src.usage = 'internal' AND src.warehouse_id IS NOT NULL
+                         AND dest.usage = 'customer')
+                        OR (src.usage = 'customer' AND dest.usage = 'internal'
+                            AND dest.warehouse_id IS NOT NULL))
+                   AND p.pos_order_id IS NULL AND p.pos_session_id IS NULL
+                 GROUP BY 1, 2, 3
+                """,
+                day=local_date_sql(SQL("m.date"), tz),
+                first=first_day,
+                company=company.id,
+                start=day_start(company, first_day),
+                end=day_start(company, today),
+                products=list(product_ids),
+            )
+        )
         days = (today - first_day).days
         history = {}
-        for product_id, warehouse_id, day, qty in rows:
+        for product_id, warehouse_id, day, qty in pos_sales + deliveries:
             series = history.get((product_id, warehouse_id))
             if series is None:
                 series = history[product_id, warehouse_id] = np.zeros(days)
@@ -487,7 +609,101 @@ class PosDemandForecast(models.Model):
             stock[product_id, warehouse_id] = (on_hand, reserved, incoming)
         return stock
 
-    def _read_lead_days(self, company, product_ids):
+    def _read_regulars(self, company, origin):
+        """{customer: (usual interval, days since the last visit, visit days)}
+        of the company's regulars at ``origin``: the customers who came on at
+        least 3 days of the half year before it."""
+        first_day = origin - timedelta(days=RHYTHM_DAYS)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, COUNT(*), MIN(day), MAX(day)
+                  FROM (SELECT DISTINCT o.partner_id, %(day)s - %(first)s::date AS day
+                          FROM pos_order o
+                         WHERE o.company_id = %(company)s AND o.state IN %(states)s
+                           AND o.partner_id IS NOT NULL
+                           AND o.date_order >= %(start)s AND o.date_order < %(end)s) visit
+                 GROUP BY 1
+                HAVING COUNT(*) >= %(min_visits)s
+                """,
+                day=local_date_sql(SQL("o.date_order"), company_tz_name(company)),
+                first=first_day,
+                company=company.id,
+                states=LEDGER_STATES,
+                start=day_start(company, first_day),
+                end=day_start(company, origin),
+                min_visits=demand.REGULAR_MIN_VISITS,
+            )
+        )
+        return {
+            partner: ((last - first) / (visits - 1), RHYTHM_DAYS - last, visits)
+            for partner, visits, first, last in rows
+        }
+
+    def _read_rhythm(self, company, origin, horizon, regulars, product_ids):
+        """{(product, warehouse): (timed, rate)} of the ``regulars`` (as
+        ``_read_regulars`` gives them at ``origin``) who bought the products
+        at the warehouse's points of sale in the half year before ``origin``:
+        see ``demand.regulars_due``."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT l.product_id, pt.warehouse_id, o.partner_id, SUM(l.qty) %s "
+                "AND o.partner_id IS NOT NULL GROUP BY 1, 2, 3",
+                self._period_sales_sql(company, origin - timedelta(days=RHYTHM_DAYS), origin, product_ids),
+            )
+        )
+        customers = defaultdict(list)
+        for product_id, warehouse_id, partner_id, qty in rows:
+            regular = regulars.get(partner_id)
+            if regular and qty > 0:
+                interval, days_since, visits = regular
+                customers[product_id, warehouse_id].append((interval, days_since, qty / visits))
+        return {
+            key: demand.regulars_due(*zip(*figures, strict=True), horizon)
+            for key, figures in customers.items()
+        }
+
+    def _read_lead_days(self, company, keys):
+        """{(product, warehouse): lead time in days}: Odoo's own, from the
+        rules that replenish the warehouse's stock (as a reordering rule
+        reckons it), with the vendor's lead time (else the company's default)
+        where those rules receive from vendors without counting it."""
+        vendor_days = self._read_vendor_days(company, {product_id for product_id, _warehouse in keys})
+        products = {
+            product.id: product
+            for product in self.env["product.product"]
+            .with_company(company)
+            .browse(list({key[0] for key in keys}))
+        }
+        warehouses = {
+            warehouse.id: warehouse
+            for warehouse in self.env["stock.warehouse"].browse(list({key[1] for key in keys}))
+        }
+        # products with the same routes have the same rules, as Odoo's orderpoints reckon them
+        rules_cache = {}
+        lead_days = {}
+        for product_id, warehouse_id in keys:
+            product, warehouse = products[product_id], warehouses[warehouse_id]
+            cache_key = (warehouse_id, product.route_ids | product.categ_id.total_route_ids)
+            if cache_key not in rules_cache:
+                try:
+                    rules_cache[cache_key] = product._get_rules_from_location(warehouse.lot_stock_id)
+                except UserError:  # rules in a loop: Odoo's own reordering fails on them too
+                    rules_cache[cache_key] = self.env["stock.rule"]
+            rules = rules_cache[cache_key]
+            delays, _description = rules.with_context(bypass_delay_description=True)._get_lead_days(product)
+            if rules.filtered(lambda rule: rule.action == "buy"):
+                # Odoo counted the vendor's lead time; a rule that buys from no vendor counts the default
+                missing = 0 if product_id in vendor_days else company.ledger_forecast_lead_days
+            elif not rules or rules[-1].location_src_id.usage == "supplier":
+                # goods received from vendors without a buy rule: Odoo counts the reception steps only
+                missing = vendor_days.get(product_id, company.ledger_forecast_lead_days)
+            else:  # resupplied from another warehouse, or made: the rules' delays are the lead time
+                missing = 0
+            lead_days[product_id, warehouse_id] = delays["total_delay"] + missing
+        return lead_days
+
+    def _read_vendor_days(self, company, product_ids):
         """{product: the shortest delivery lead time of its vendors}."""
         return dict(
             self.env.execute_query(

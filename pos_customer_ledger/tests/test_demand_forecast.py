@@ -1,7 +1,10 @@
 """Issue 15: the demand forecast per product and warehouse, from the POS sales."""
 
+from datetime import timedelta
+
 import numpy as np
 
+from odoo import Command, fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -36,6 +39,48 @@ class TestDemandMethods(LedgerTestCommon):
         new[-10:] = 2
         self.assertEqual(demand.choose_method(new)[:2], ("new_average", "new"))
         self.assertEqual(list(demand.forecast("new_average", new, 3)), [2.0, 2.0, 2.0])
+
+    def test_regulars_due_back(self):
+        """A regular every 7 days, last seen 3 days ago, buying 2 a visit: due on
+        days 4, 11, 18 and 25 of 28; one 20 days away from an interval of 7 has
+        lapsed: no visit, yet both are in the average the forecast holds."""
+        timed, rate = demand.regulars_due([7, 7], [3, 20], [2.0, 1.0], 28)
+        self.assertEqual(list(np.flatnonzero(timed)), [4, 11, 18, 25])
+        self.assertEqual(timed.sum(), 8.0)
+        self.assertAlmostEqual(rate, 3.0 / 7)
+        overdue, _rate = demand.regulars_due([10], [12], [1.0], 28)
+        self.assertEqual(list(np.flatnonzero(overdue)), [0, 10, 20], "overdue: due on the first day")
+
+    def test_rhythm_kept_only_where_it_forecasts_better(self):
+        """A rhythm that times the demand's peaks is kept; one that times them wrong is not."""
+        rng = np.random.default_rng(3)
+        days = 200
+        series = rng.poisson(2.0, days).astype(float)
+        series[days - 1 :: -10] += 30  # a regular buying 30 every 10 days, the last time yesterday
+        Forecast = self.env["pos.demand.forecast"]
+        settings = {"horizon": 28, "z_service": 1.64, "z_band": 1.28, "overstock_days": 90}
+
+        def rhythm(shift):
+            # at each origin, the regular's visits as the ledger would have seen them
+            return {
+                back: demand.regulars_due([10], [1 + (-back) % 10 + shift], [30.0], 28)
+                for back in (0, 28, 56, 84)
+            }
+
+        plain = Forecast._forecast_values(series, settings, 7, 0, 0, 1.0)
+        timed = Forecast._forecast_values(series, settings, 7, 0, 0, 1.0, rhythm(0))
+        self.assertFalse(plain["rhythm_used"])
+        self.assertTrue(timed["rhythm_used"])
+        self.assertLess(timed["mase"], timed["method_mase"])
+        self.assertEqual(timed["method_mase"], plain["mase"])
+        self.assertEqual(timed["regular_qty"], 60.0, "last seen yesterday: due on days 9 and 19")
+        self.assertEqual(
+            [day for day, qty in enumerate(timed["forecast_daily"]) if qty > 20], [9, 19], "the peaks are timed"
+        )
+        wrong = Forecast._forecast_values(series, settings, 7, 0, 0, 1.0, rhythm(5))
+        self.assertFalse(wrong["rhythm_used"])
+        self.assertEqual(wrong["forecast_daily"], plain["forecast_daily"])
+        self.assertEqual(wrong["mase"], plain["mase"])
 
     def test_chosen_methods_beat_seasonal_naive(self):
         """Backtest on generated weekly-seasonal and intermittent series: the
@@ -117,6 +162,83 @@ class TestDemandForecast(LedgerTestCommon):
         self.assertEqual(row.lead_days, 2)
         self.assertEqual(row.suggested_qty, 0)
         self.assertEqual(row.stock_status, "overstock")
+
+    def test_regulars_due_back_from_the_till(self):
+        """A regular buying 5 every 10 days, last yesterday: 10 due back in the
+        next 28 days, shown next to the forecast, and used because the backtest
+        says so; a customer buying 1 every day is a regular too: 28 more."""
+        for days_ago in range(1, 61):
+            self.sync(self.other_customer, days_ago=days_ago)
+        for days_ago in range(51, 0, -10):
+            self.sync(self.customer, qty=5, days_ago=days_ago)
+        row = self.compute()
+        self.assertEqual(row.regular_qty, 10 + 28)
+        self.assertTrue(row.rhythm_used)
+        self.assertLess(row.mase, row.method_mase)
+        self.assertEqual([day for day, qty in enumerate(row.forecast_daily) if qty > 3], [9, 19])
+
+    def test_other_deliveries_count_as_demand(self):
+        """A delivery to a customer from the warehouse counts in the history, a
+        customer's return against it; the till's own pickings are its sales, once."""
+        for days_ago in range(1, 8):
+            self.sync(self.customer, qty=2, days_ago=days_ago)
+        self.close_session()
+        till_pickings = self.env["stock.picking"].search([("pos_session_id", "=", self.pos_session.id)])
+        self.assertEqual(sum(till_pickings.move_ids.mapped("quantity")), 14)
+        till_pickings.move_ids.date = fields.Datetime.now() - timedelta(days=3)
+        stock, customers = self.warehouse.lot_stock_id, self.env.ref("stock.stock_location_customers")
+
+        def deliver(source, destination, qty):
+            move = self.env["stock.move"].create(
+                {
+                    "name": "Sale elsewhere",
+                    "product_id": self.product.id,
+                    "product_uom_qty": qty,
+                    "product_uom": self.product.uom_id.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                }
+            )
+            move._action_confirm()
+            move.quantity = qty
+            move.picked = True
+            move._action_done()
+            move.date = fields.Datetime.now() - timedelta(days=2)
+
+        deliver(stock, customers, 7)
+        deliver(customers, stock, 2)
+        row = self.compute()
+        self.assertAlmostEqual(row.velocity_7, (7 * 2 + 7 - 2) / 7, places=2)
+
+    def test_lead_time_from_the_routes(self):
+        """A route that resupplies the shop's stock from another location in 5
+        days: Odoo's lead time of that rule, not the company's default."""
+        self.sync(self.customer, days_ago=1)
+        reserve = self.env["stock.location"].create(
+            {"name": "Reserve", "usage": "internal", "location_id": self.warehouse.view_location_id.id}
+        )
+        route = self.env["stock.route"].create(
+            {
+                "name": "Resupply from the reserve",
+                "product_selectable": True,
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "name": "Reserve → Stock",
+                            "action": "pull",
+                            "procure_method": "make_to_stock",
+                            "location_src_id": reserve.id,
+                            "location_dest_id": self.warehouse.lot_stock_id.id,
+                            "picking_type_id": self.warehouse.int_type_id.id,
+                            "delay": 5,
+                        }
+                    )
+                ],
+            }
+        )
+        self.assertEqual(self.compute().lead_days, 7, "received from vendors: the company's default")
+        self.product.route_ids = route
+        self.assertEqual(self.compute().lead_days, 5)
 
     def test_reordering_rules_from_the_forecast(self):
         """Set Reordering Rules: a manual rule at the reorder point, up to the horizon's demand;

@@ -22,6 +22,10 @@ BACKTEST_HORIZON = 28  # days, as in the M5 competition
 BACKTEST_WINDOWS = 3
 TSB_ALPHA_DEMAND = 0.1
 TSB_ALPHA_PROBABILITY = 0.1
+# a customer with this many visit days in the rhythm window is a regular
+REGULAR_MIN_VISITS = 3
+# a regular this many usual intervals past the last visit has lapsed
+LAPSED_INTERVALS = 2
 
 
 def since_first_sale(history):
@@ -101,11 +105,33 @@ def forecast(method, history, horizon):
     return np.maximum(model.forecast(y=y, h=horizon)["mean"], 0.0)
 
 
-def backtest(method, history, horizon=BACKTEST_HORIZON, windows=BACKTEST_WINDOWS):
+def regulars_due(intervals, days_since, per_visit, horizon):
+    """(timed, rate) of a product's regular customers, from an origin day:
+    ``timed`` the daily quantity they are expected to buy over ``horizon``
+    days when each comes back at the usual interval after the last visit (an
+    overdue one on the first day, a lapsed one not at all); ``rate`` their
+    average daily quantity, the share of them a statistical forecast holds.
+    Per customer: the usual interval in days, the days since the last visit
+    and the quantity of the product bought per visit."""
+    intervals = np.maximum(np.asarray(intervals, dtype=float), 1.0)
+    days_since = np.asarray(days_since, dtype=float)
+    per_visit = np.asarray(per_visit, dtype=float)
+    timed = np.zeros(horizon)
+    active = days_since <= LAPSED_INTERVALS * intervals
+    for interval, first, qty in zip(
+        intervals[active], np.maximum(intervals - days_since, 0.0)[active], per_visit[active], strict=True
+    ):
+        days = np.arange(first, horizon, interval).astype(int)
+        np.add.at(timed, days, qty)
+    return timed, float((per_visit / intervals).sum())
+
+
+def backtest(method, history, horizon=BACKTEST_HORIZON, windows=BACKTEST_WINDOWS, adjustments=None):
     """(MASE, daily residual spread) of ``method`` over rolling origins: each
     of the last ``windows`` horizons forecast from the history before it,
     from the first sale on. None when that is too short for one window or
-    the naive scale is 0."""
+    the naive scale is 0. ``adjustments``: {days before the end of the
+    history: daily change}, added to the forecast from that origin."""
     y = since_first_sale(history)
     errors = []
     scale = None
@@ -114,7 +140,10 @@ def backtest(method, history, horizon=BACKTEST_HORIZON, windows=BACKTEST_WINDOWS
         if origin < 2 * SEASON:
             continue
         train, actual = y[:origin], y[origin : origin + horizon]
-        errors.append(actual - forecast(method, train, horizon))
+        predicted = forecast(method, train, horizon)
+        if adjustments is not None:
+            predicted = np.maximum(predicted + adjustments.get(window * horizon, 0.0), 0.0)
+        errors.append(actual - predicted)
         if scale is None:
             scale = np.abs(train[SEASON:] - train[:-SEASON]).mean()
     if not errors or not scale:
