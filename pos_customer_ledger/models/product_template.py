@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import fields, models
 
 from ..tools.access import AUDITOR, ledger_right
@@ -18,6 +20,13 @@ class ProductTemplate(models.Model):
         compute="_compute_demand_forecast", string="Forecast MASE", digits=(16, 2), groups=AUDITOR
     )
 
+    demand_forecast_chart = fields.Html(
+        compute="_compute_demand_forecast",
+        sanitize=False,  # the charts are drawn from numbers; the names in the captions are escaped
+        string="Sales and Forecast",
+        groups=AUDITOR,
+    )
+
     def _compute_demand_forecast(self):
         Forecast = self.env["pos.demand.forecast"]
         for template in self:
@@ -26,6 +35,11 @@ class ProductTemplate(models.Model):
             template.demand_forecast_count = len(forecasts)
             template.demand_forecast_method = single.method
             template.demand_forecast_mase = single.mase
+            template.demand_forecast_chart = Markup().join(
+                Markup("<h5>%s</h5>%s")
+                % (f"{forecast.product_id.display_name} · {forecast.warehouse_id.name}", forecast.chart)
+                for forecast in forecasts
+            )
 
     @ledger_right("audit")
     def action_open_demand_forecast(self):

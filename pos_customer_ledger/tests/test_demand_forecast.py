@@ -75,7 +75,9 @@ class TestDemandMethods(LedgerTestCommon):
         self.assertEqual(timed["method_mase"], plain["mase"])
         self.assertEqual(timed["regular_qty"], 60.0, "last seen yesterday: due on days 9 and 19")
         self.assertEqual(
-            [day for day, qty in enumerate(timed["forecast_daily"]) if qty > 20], [9, 19], "the peaks are timed"
+            [day for day, qty in enumerate(timed["forecast_daily"]) if qty > 20],
+            [9, 19],
+            "the peaks are timed",
         )
         wrong = Forecast._forecast_values(series, settings, 7, 0, 0, 1.0, rhythm(5))
         self.assertFalse(wrong["rhythm_used"])
@@ -282,6 +284,15 @@ class TestDemandForecast(LedgerTestCommon):
         self.assertIn("action_open_demand_forecast", arch)
         action = template.action_open_demand_forecast()
         self.assertEqual(self.env["pos.demand.forecast"].search(action["domain"]), row)
+        # the product's picture: each forecast's chart under its warehouse
+        self.assertIn("demand_forecast_chart", arch)
+        chart = str(template.demand_forecast_chart)
+        self.assertEqual(chart.count("<svg"), 1)
+        self.assertIn(f"· {self.warehouse.name}</h5>", chart)
+        # and in the list, a small one
+        list_arch = row.get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="sparkline"', list_arch)
+        self.assertEqual(str(row.with_user(self.auditor).sparkline).count("<polyline"), 2)
         # a cashier opens the product without the forecast's fields
         arch = self.product.product_tmpl_id.with_user(self.cashier).get_views([(False, "form")])
         self.assertNotIn("action_open_demand_forecast", arch["views"]["form"]["arch"])
@@ -303,6 +314,21 @@ class TestDemandForecast(LedgerTestCommon):
         self.assertEqual((rows - one).computed_on, before)
         with self.assertRaises(AccessError):
             call_kw(Forecast.with_user(self.auditor), "action_compute_forecasts", [[]], {})
+
+    def test_accuracy_report_averages_the_errors(self):
+        """Forecast Accuracy: the pivot's MASE per class and method is the average of the products'."""
+        other = self.create_product("Forecast Other Product", self.categ_basic, 5.0)
+        self.sync(self.customer, lines=[(self.product, 1), (other, 1)], days_ago=1)
+        rows = self.env["pos.demand.forecast"].compute_forecasts((self.product | other).ids)
+        self.assertEqual(len(rows), 2)
+        rows[0].sudo().mase, rows[1].sudo().mase = 1.0, 3.0
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pos_customer_ledger.action_pos_demand_forecast_accuracy"
+        )
+        self.assertEqual(action["view_mode"].split(",")[0], "pivot")
+        Forecast = self.env["pos.demand.forecast"].with_user(self.auditor)
+        groups = Forecast.web_read_group([("id", "in", rows.ids)], ["mase"], ["method"])["groups"]
+        self.assertEqual([group["mase"] for group in groups], [2.0])
 
     def test_access(self):
         self.sync(self.customer, days_ago=1)

@@ -34,6 +34,7 @@ SECTIONS = {
     ],
     "menu_pos_customer_ledger_stock": [
         "menu_pos_demand_forecast",
+        "menu_pos_demand_forecast_accuracy",
     ],
     "menu_pos_customer_ledger_maintenance": [
         "menu_pos_customer_ledger_opening_import",
@@ -63,6 +64,7 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_segment_export",
     "menu_pos_customer_ledger_promotion",
     "menu_pos_demand_forecast",
+    "menu_pos_demand_forecast_accuracy",
 }
 # Odoo lets only administrators change settings
 ADMIN_ITEMS = {item for items in SECTIONS.values() for item in items}
