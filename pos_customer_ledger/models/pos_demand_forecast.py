@@ -118,9 +118,9 @@ class PosDemandForecast(models.Model):
     lead_days = fields.Float(
         string="Lead Time (Days)",
         readonly=True,
-        help="Odoo's lead time of the rules that replenish the warehouse's stock: the route's delays, the "
-        "vendor's lead time, the purchase security lead time and days to purchase. A product no rule "
-        "replenishes: its vendor's lead time, else the company's default.",
+        help="Odoo's lead time of the rules that replenish the warehouse's stock: route delays, the vendor's "
+        "lead time, the purchase security lead time and days to purchase. Where goods come from vendors "
+        "without a buy rule, the vendor's lead time (else the company's default) is added.",
     )
     safety_stock = fields.Float(readonly=True, digits=QTY)
     reorder_point = fields.Float(
@@ -540,7 +540,7 @@ class PosDemandForecast(models.Model):
                   JOIN stock_location dest ON dest.id = m.location_dest_id
                   LEFT JOIN stock_picking p ON p.id = m.picking_id
                  WHERE m.company_id = %(company)s AND m.state = 'done'
-                   AND m.date >= %(start)s AND m.date < %(end)s AND m.product_id = ANY(%(products)s)
+                   AND m.date >= %(start)s AND m.date < %(end)s %(products)s
                    AND ((src.usage = 'internal' AND src.warehouse_id IS NOT NULL
                          AND dest.usage = 'customer')
                         OR (src.usage = 'customer' AND dest.usage = 'internal'
@@ -553,7 +553,7 @@ class PosDemandForecast(models.Model):
                 company=company.id,
                 start=day_start(company, first_day),
                 end=day_start(company, today),
-                products=list(product_ids),
+                products=SQL("AND m.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL(),
             )
         )
         days = (today - first_day).days

@@ -330,6 +330,16 @@ class TestDemandForecast(LedgerTestCommon):
         groups = Forecast.web_read_group([("id", "in", rows.ids)], ["mase"], ["method"])["groups"]
         self.assertEqual([group["mase"] for group in groups], [2.0])
 
+    def test_nightly_run(self):
+        """The scheduled action forecasts every product sold, as its own user would run it."""
+        self.sync(self.customer, days_ago=1)
+        cron = self.env.ref("pos_customer_ledger.ir_cron_pos_demand_forecast")
+        self.assertTrue(cron.active)
+        cron.method_direct_trigger()
+        row = self.env["pos.demand.forecast"].search([("product_id", "=", self.product.id)])
+        self.assertEqual(row.warehouse_id, self.warehouse)
+        self.assertAlmostEqual(row.velocity_7, 1 / 7, places=2)
+
     def test_access(self):
         self.sync(self.customer, days_ago=1)
         with self.assertRaises(AccessError):
