@@ -40,6 +40,7 @@
         "report/ledger_segment_report.xml",
         "report/ledger_flag_report.xml",
         "report/pos_customer_ledger_audit_overview_views.xml",
+        "report/pos_finance_report_views.xml",
         "data/audit_rule_data.xml",
         "data/audit_rule_books_data.xml",
         "data/audit_rule_cash_data.xml",

@@ -9,3 +9,4 @@ from . import ledger_promotion_xlsx
 from . import ledger_flag_xlsx
 from . import pos_customer_ledger_cashier_figure
 from . import pos_customer_ledger_audit_overview
+from . import pos_finance_report

@@ -45,3 +45,4 @@ from . import test_audit_customers
 from . import test_audit_statistics
 from . import test_audit_overview
 from . import test_demand_forecast
+from . import test_finance_report

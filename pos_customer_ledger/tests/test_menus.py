@@ -16,6 +16,10 @@ SECTIONS = {
         "menu_pos_customer_ledger_closing",
         "menu_pos_customer_ledger_adjustment",
     ],
+    "menu_pos_customer_ledger_finance": [
+        "menu_pos_finance_report_daily",
+        "menu_pos_finance_report_monthly",
+    ],
     "menu_pos_customer_ledger_audit": [
         "menu_pos_customer_ledger_audit_overview",
         "menu_pos_customer_ledger_verify",
@@ -65,6 +69,8 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_promotion",
     "menu_pos_demand_forecast",
     "menu_pos_demand_forecast_accuracy",
+    "menu_pos_finance_report_daily",
+    "menu_pos_finance_report_monthly",
 }
 # Odoo lets only administrators change settings
 ADMIN_ITEMS = {item for items in SECTIONS.values() for item in items}

@@ -1,0 +1,108 @@
+"""Issue 16: the shops' finance figures, from the till to the books."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import AUDITOR_GROUPS, CASHIER_GROUPS, LedgerTestCommon
+
+MEASURES = [
+    "revenue_untaxed:sum",
+    "amount_tax:sum",
+    "revenue_total:sum",
+    "refund_amount:sum",
+    "discount_amount:sum",
+    "cogs:sum",
+    "margin:sum",
+    "margin_percent:avg",
+    "order_count:sum",
+    "customer_count:sum",
+    "new_customer_count:sum",
+    "average_basket:avg",
+    "payment_amount:sum",
+    "cash_in:sum",
+    "cash_out:sum",
+    "cash_difference:sum",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestFinanceReport(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.auditor = cls.company_user("finance_auditor", AUDITOR_GROUPS)
+        cls.cashier = cls.company_user("finance_cashier", CASHIER_GROUPS)
+        cls.drinks = cls.env["product.category"].create({"name": "Finance Drinks"})
+        # 22.00 with 10% tax included: 20.00 + 2.00, costing 8.00
+        cls.wine = cls.create_product(
+            "Finance Wine", cls.drinks, 22.0, standard_price=8.0, tax_ids=cls.taxes["tax10"].ids
+        )
+
+    def figures(self, domain=(), groupby=()):
+        Report = self.env["pos.finance.report"].with_user(self.auditor)
+        return Report.read_group(
+            [("session_id", "=", self.pos_session.id), *domain], MEASURES, list(groupby), lazy=False
+        )
+
+    def test_figures_agree_with_the_books(self):
+        """A split tender, a refund, a cash out and a closing difference: after the session
+        closes, revenue, tax and each payment method agree with the journal items to the cent."""
+        split = self.sync(
+            self.customer,
+            lines=[(self.product, 2), (self.wine, 1)],
+            payments=[(self.cash_pm1, 10.0), (self.bank_pm1, 33.40)],
+        )
+        self.assertEqual(split.amount_total, 43.40)
+        single = self.sync(self.other_customer, payments=[(self.bank_pm1, 10.70)])
+        self.sync_refund(single, self.bank_pm1)
+        self.pos_session.try_cash_in_out("out", 5.0, "Change run", {"translatedType": "out"})
+        self.close_session()
+        self.assertEqual(self.pos_session.state, "closed")
+
+        total = self.figures()[0]
+        move_lines = self.pos_session.move_id.line_ids
+        income = move_lines.filtered(lambda line: line.account_id.account_type == "income")
+        self.assertAlmostEqual(total["revenue_untaxed"], -sum(income.mapped("balance")), places=2)
+        self.assertAlmostEqual(total["revenue_untaxed"], 20.0 + 20.0 + 10.0 - 10.0, places=2)
+        taxes = move_lines.filtered("tax_line_id")
+        self.assertAlmostEqual(total["amount_tax"], -sum(taxes.mapped("balance")), places=2)
+        self.assertAlmostEqual(total["amount_tax"], 2.0 + 1.40, places=2)
+        self.assertAlmostEqual(total["revenue_total"], 43.40, places=2)
+        self.assertAlmostEqual(total["refund_amount"], 10.70, places=2)
+        self.assertAlmostEqual(total["cogs"], 8.0, places=2)
+        self.assertAlmostEqual(total["margin"], 40.0 - 8.0, places=2)
+        self.assertAlmostEqual(total["margin_percent"], 100 * 32.0 / 40.0, places=2)
+        self.assertEqual(total["order_count"], 3)
+        self.assertEqual(total["customer_count"], 2)
+        self.assertAlmostEqual(total["average_basket"], 43.40 / 3, places=2)
+        self.assertAlmostEqual(total["cash_out"], 5.0, places=2)
+        # counted: the 10.00 taken; expected: 10.00 less the 5.00 taken out
+        self.assertAlmostEqual(total["cash_difference"], 5.0, places=2)
+
+        # the payment mix from the payments: the split tender in each of its methods
+        mix = {
+            group["payment_method_id"][0]: round(group["payment_amount"], 2)
+            for group in self.figures([("payment_method_id", "!=", False)], ["payment_method_id"])
+        }
+        self.assertEqual(
+            mix, {self.cash_pm1.id: 10.0, self.bank_pm1.id: 33.40}, "43.40 split; 10.70 paid and refunded"
+        )
+        for method in (self.cash_pm1, self.bank_pm1):
+            booked = move_lines.filtered(
+                lambda line, method=method: line.account_id == method.receivable_account_id
+            )
+            self.assertAlmostEqual(mix[method.id], sum(booked.mapped("balance")), places=2, msg=method.name)
+
+        by_category = {
+            group["categ_id"][0]: round(group["revenue_untaxed"], 2)
+            for group in self.figures([("categ_id", "!=", False)], ["categ_id"])
+        }
+        self.assertEqual(by_category, {self.categ_basic.id: 20.0, self.drinks.id: 20.0})
+        reasons = self.figures([("cash_reason", "!=", False)], ["cash_reason"])
+        self.assertEqual([group["cash_reason"] for group in reasons], ["Change run"])
+
+    def test_access(self):
+        self.sync(self.customer)
+        with self.assertRaises(AccessError):
+            self.env["pos.finance.report"].with_user(self.cashier).search([])
+        self.assertTrue(self.figures()[0]["order_count"])
