@@ -2,7 +2,9 @@
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..tools.dates import local_datetime
 from .common import AUDITOR_GROUPS, CASHIER_GROUPS, LedgerTestCommon
 
 MEASURES = [
@@ -100,6 +102,51 @@ class TestFinanceReport(LedgerTestCommon):
         self.assertEqual(by_category, {self.categ_basic.id: 20.0, self.drinks.id: 20.0})
         reasons = self.figures([("cash_reason", "!=", False)], ["cash_reason"])
         self.assertEqual([group["cash_reason"] for group in reasons], ["Change run"])
+
+    def test_customer_accounts_segments_and_hours(self):
+        """Sold on account, then 30.00 paid at the till against 21.40 of dues: 21.40
+        settled, 8.60 deposited; the order of no products is no sale. The customer
+        buys for the first time, in their segment, at the company's hour."""
+        on_account = self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.40)])
+        data = self.create_ui_order_data(
+            [], customer=self.customer, payments=[(self.cash_pm1, 30.0), (self.pay_later_pm, -30.0)]
+        )
+        self.env["pos.order"].sync_from_ui([data])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET rfm_segment = jsonb_build_object(%s, 'champions') WHERE id = %s",
+                str(self.company.id),
+                self.customer.id,
+            )
+        )
+        self.env.invalidate_all()
+        Report = self.env["pos.finance.report"].with_user(self.auditor)
+        total = Report.read_group(
+            [("session_id", "=", self.pos_session.id)],
+            ["pay_later_amount:sum", "settlement_amount:sum", "deposit_amount:sum", "order_count:sum"]
+            + ["new_customer_count:sum", "customer_count:sum"],
+            [],
+            lazy=False,
+        )[0]
+        self.assertAlmostEqual(total["pay_later_amount"], 21.40, places=2)
+        self.assertAlmostEqual(total["settlement_amount"], 21.40, places=2)
+        self.assertAlmostEqual(total["deposit_amount"], 8.60, places=2)
+        self.assertEqual(total["order_count"], 1)
+        self.assertEqual(total["customer_count"], 1)
+        self.assertEqual(total["new_customer_count"], 1)
+        segments = Report.read_group(
+            [("session_id", "=", self.pos_session.id), ("categ_id", "!=", False)],
+            ["revenue_untaxed:sum"],
+            ["segment"],
+        )
+        self.assertEqual(
+            [(group["segment"], group["revenue_untaxed"]) for group in segments], [("champions", 20.0)]
+        )
+        hour = local_datetime(self.company, on_account.date_order).hour
+        hours = Report.read_group(
+            [("session_id", "=", self.pos_session.id), ("order_count", "=", 1)], ["order_count:sum"], ["hour"]
+        )
+        self.assertEqual([group["hour"] for group in hours], [hour])
 
     def test_access(self):
         self.sync(self.customer)
