@@ -41,6 +41,8 @@
         "report/ledger_flag_report.xml",
         "report/pos_customer_ledger_audit_overview_views.xml",
         "report/pos_finance_report_views.xml",
+        "report/pos_finance_target_report.xml",
+        "views/pos_finance_target_views.xml",
         "data/audit_rule_data.xml",
         "data/audit_rule_books_data.xml",
         "data/audit_rule_cash_data.xml",

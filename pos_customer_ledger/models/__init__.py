@@ -33,3 +33,4 @@ from . import res_config_settings
 from . import res_partner
 from . import pos_demand_forecast
 from . import product_template
+from . import pos_finance_target

@@ -10,3 +10,4 @@ from . import ledger_flag_xlsx
 from . import pos_customer_ledger_cashier_figure
 from . import pos_customer_ledger_audit_overview
 from . import pos_finance_report
+from . import pos_finance_target_xlsx

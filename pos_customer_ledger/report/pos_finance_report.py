@@ -34,6 +34,45 @@ FACTS = [
 ]
 
 
+# (column, SQL type, value in a branch that has none) of the report's union
+DIMENSIONS = [
+    ("id", "bigint", "NULL"),
+    ("date", "date", "NULL"),
+    ("hour", "integer", "NULL"),
+    ("weekday", "varchar", "NULL"),
+    ("company_id", "integer", "NULL"),
+    ("config_id", "integer", "NULL"),
+    ("session_id", "integer", "NULL"),
+    ("user_id", "integer", "NULL"),
+    ("partner_id", "integer", "NULL"),
+    ("segment", "varchar", "NULL"),
+    ("categ_id", "integer", "NULL"),
+    ("payment_method_id", "integer", "NULL"),
+    ("cash_reason", "varchar", "NULL"),
+]
+COLUMNS = [
+    *DIMENSIONS,
+    *((name, "numeric", "0") for name in FACTS),
+    ("margin_percent", "numeric", "NULL"),
+    ("order_count", "integer", "0"),
+    ("customer_count", "integer", "0"),
+    ("new_customer_count", "integer", "0"),
+    ("average_basket", "numeric", "NULL"),
+    *(
+        (name, "numeric", "0")
+        for name in ("settlement_amount", "deposit_amount", "cash_in", "cash_out", "cash_difference")
+    ),
+]
+FACT_COLUMNS = [
+    ("id", "bigint", "NULL"),
+    ("order_id", "integer", "NULL"),
+    ("categ_id", "integer", "NULL"),
+    ("payment_method_id", "integer", "NULL"),
+    *((name, "numeric", "0") for name in FACTS),
+    ("order_count", "integer", "0"),
+]
+
+
 class PosFinanceReport(models.Model):
     """The shops' daily finance from the POS and the ledger, one row per fact:
     a line sold (revenue, tax, cost, discount), an order (orders, customers),
@@ -59,7 +98,6 @@ class PosFinanceReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     segment = fields.Selection(RFM_SEGMENTS, string="Customer Segment", readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
-    product_id = fields.Many2one("product.product", string="Product", readonly=True)
     payment_method_id = fields.Many2one("pos.payment.method", string="Payment Method", readonly=True)
     cash_reason = fields.Char(string="Cash Move Reason", readonly=True)
 
@@ -111,6 +149,8 @@ class PosFinanceReport(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None):
         # the figures come from many models' tables, which the ORM cannot tell: all are written first
         self.env.flush_all()
+        # compiling this query's many expressions takes PostgreSQL's JIT longer than running them
+        self.env.cr.execute("SET LOCAL jit = off")
         return super()._search(domain, offset=offset, limit=limit, order=order)
 
     def _read_group_select(self, aggregate_spec, query):
@@ -130,141 +170,227 @@ class PosFinanceReport(models.Model):
 
     @property
     def _table_query(self):
+        # every branch gives each column the same type: PostgreSQL then flattens the union and
+        # computes only the columns a query reads
+        def row(spec, values):
+            return SQL(", ").join(
+                SQL("(%s)::%s AS %s", values.get(name, SQL(default)), SQL(sql_type), SQL.identifier(name))
+                for name, sql_type, default in spec
+            )
+
+        def branch(values, source):
+            return SQL("SELECT %s %s", row(COLUMNS, values), source)
+
         tz = SQL("COALESCE(company_partner.tz, 'UTC')")
 
         def local(column):
             return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE %s)", column, tz)
 
-        def dims(moment):
+        def moment(column):
+            return {
+                "date": SQL("%s::date", local(column)),
+                "hour": SQL("EXTRACT(HOUR FROM %s)", local(column)),
+                "weekday": SQL("EXTRACT(ISODOW FROM %s)", local(column)),
+            }
+
+        def with_tz(company_column):
             return SQL(
-                "%(day)s::date AS date, EXTRACT(HOUR FROM %(day)s)::int AS hour, "
-                "EXTRACT(ISODOW FROM %(day)s)::varchar AS weekday",
-                day=local(moment),
+                "JOIN res_company company ON company.id = %s "
+                "JOIN res_partner company_partner ON company_partner.id = company.partner_id",
+                SQL(company_column),
             )
 
-        def nothing(*names):
-            return SQL(", ").join(SQL("0::numeric AS %s", SQL.identifier(name)) for name in names)
-
-        rate = SQL("COALESCE(NULLIF(o.currency_rate, 0), 1)")
-        return SQL(
+        facts = SQL(
             """
-            SELECT f.id, %(order_dims)s, o.company_id, s.config_id, o.session_id, o.user_id,
+            SELECT %(line)s
+              FROM pos_order_line l
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id
+            UNION ALL
+            SELECT %(order)s FROM pos_order o
+            UNION ALL
+            SELECT %(payment)s
+              FROM pos_payment p
+              JOIN pos_payment_method method ON method.id = p.payment_method_id
+              LEFT JOIN account_journal journal ON journal.id = method.journal_id
+            """,
+            line=row(
+                FACT_COLUMNS,
+                {
+                    "id": SQL("l.id::bigint * 8"),
+                    "order_id": SQL("l.order_id"),
+                    "categ_id": SQL("t.categ_id"),
+                    "revenue_untaxed": SQL("l.price_subtotal"),
+                    "amount_tax": SQL("l.price_subtotal_incl - l.price_subtotal"),
+                    "revenue_total": SQL("l.price_subtotal_incl"),
+                    "refund_amount": SQL("CASE WHEN l.qty < 0 THEN -l.price_subtotal_incl ELSE 0 END"),
+                    "discount_amount": SQL(
+                        "CASE WHEN l.qty > 0 THEN l.qty * l.price_unit * l.discount / 100 ELSE 0 END"
+                    ),
+                    "cogs": SQL("COALESCE(l.total_cost, 0)"),
+                    "margin": SQL("l.price_subtotal - COALESCE(l.total_cost, 0)"),
+                },
+            ),
+            order=row(
+                FACT_COLUMNS,
+                {
+                    "id": SQL("o.id::bigint * 8 + 1"),
+                    "order_id": SQL("o.id"),
+                    # an order of no products settles dues: no sale
+                    "order_count": SQL("EXISTS (SELECT FROM pos_order_line l WHERE l.order_id = o.id)::int"),
+                },
+            ),
+            payment=row(
+                FACT_COLUMNS,
+                {
+                    "id": SQL("p.id::bigint * 8 + 2"),
+                    "order_id": SQL("p.pos_order_id"),
+                    "payment_method_id": SQL("p.payment_method_id"),
+                    "payment_amount": SQL("p.amount"),
+                    "pay_later_amount": SQL(
+                        "CASE WHEN %s AND p.amount > 0 THEN p.amount ELSE 0 END", pays_later_sql("journal")
+                    ),
+                },
+            ),
+        )
+        order_dims = SQL(
+            """
+            SELECT o.id, o.company_id, s.config_id, o.session_id, o.user_id,
+                   %(date)s AS date, %(hour)s AS hour, %(weekday)s AS weekday,
                    customer.id AS partner_id, customer.rfm_segment ->> o.company_id::text AS segment,
-                   f.categ_id, f.product_id, f.payment_method_id, NULL::varchar AS cash_reason,
-                   %(order_money)s,
-                   100 * f.margin / NULLIF(f.revenue_untaxed, 0) AS margin_percent,
-                   f.order_count, f.order_count AS customer_count,
-                   CASE WHEN f.order_count = 1 AND %(first_day)s::date = %(order_day)s::date THEN 1 ELSE 0 END
-                       AS new_customer_count,
-                   f.revenue_total / %(rate)s AS average_basket,
-                   %(no_ledger)s
-              FROM (
-                    SELECT l.id * 8 AS id, l.order_id, t.categ_id, l.product_id,
-                           NULL::int AS payment_method_id,
-                           l.price_subtotal AS revenue_untaxed,
-                           l.price_subtotal_incl - l.price_subtotal AS amount_tax,
-                           l.price_subtotal_incl AS revenue_total,
-                           CASE WHEN l.qty < 0 THEN -l.price_subtotal_incl ELSE 0 END AS refund_amount,
-                           CASE WHEN l.qty > 0 THEN l.qty * l.price_unit * l.discount / 100 ELSE 0 END
-                               AS discount_amount,
-                           COALESCE(l.total_cost, 0) AS cogs,
-                           l.price_subtotal - COALESCE(l.total_cost, 0) AS margin,
-                           0 AS payment_amount, 0 AS pay_later_amount, 0 AS order_count
-                      FROM pos_order_line l
-                      JOIN product_product pp ON pp.id = l.product_id
-                      JOIN product_template t ON t.id = pp.product_tmpl_id
-                    UNION ALL
-                    SELECT o.id * 8 + 1, o.id, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                           (EXISTS (SELECT FROM pos_order_line l WHERE l.order_id = o.id))::int
-                      FROM pos_order o
-                    UNION ALL
-                    SELECT p.id * 8 + 2, p.pos_order_id, NULL, NULL, p.payment_method_id, 0, 0, 0, 0, 0, 0, 0,
-                           p.amount, CASE WHEN %(pays_later)s AND p.amount > 0 THEN p.amount ELSE 0 END, 0
-                      FROM pos_payment p
-                      JOIN pos_payment_method method ON method.id = p.payment_method_id
-                      LEFT JOIN account_journal journal ON journal.id = method.journal_id
-                   ) f
-              JOIN pos_order o ON o.id = f.order_id
+                   COALESCE(NULLIF(o.currency_rate, 0), 1) AS rate,
+                   (%(first_day)s::date = %(date)s)::int AS new_customer
+              FROM pos_order o
               JOIN pos_session s ON s.id = o.session_id
-              JOIN res_company company ON company.id = o.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              %(tz)s
               LEFT JOIN res_partner buyer ON buyer.id = o.partner_id
               LEFT JOIN res_partner customer ON customer.id = buyer.commercial_partner_id
               LEFT JOIN pos_customer_ledger_partner_stat stat
-                     ON f.order_count = 1 AND stat.partner_id = customer.id AND stat.company_id = o.company_id
+                     ON stat.partner_id = customer.id AND stat.company_id = o.company_id
              WHERE o.state IN %(states)s
-
-            UNION ALL
-
-            -- payments into customer accounts: dues settled first, the rest a deposit
-            SELECT e.id * 8 + 3, %(entry_dims)s, e.company_id, e.config_id, e.session_id, e.user_id,
-                   e.partner_id, customer.rfm_segment ->> e.company_id::text, NULL, NULL, NULL, NULL,
-                   %(no_money)s, NULL, 0, 0, 0, 0,
-                   LEAST(-e.amount_due, GREATEST(e.balance - e.amount_due, 0)),
-                   -e.amount_due - LEAST(-e.amount_due, GREATEST(e.balance - e.amount_due, 0)),
-                   0, 0, 0
-              FROM pos_customer_ledger_entry e
-              JOIN res_company company ON company.id = e.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-              JOIN res_partner customer ON customer.id = e.partner_id
-             WHERE e.kind = 'payment' AND e.amount_due < 0
-
-            UNION ALL
-
-            -- cash put in or taken out: pos.session.try_cash_in_out labels it "<session>-<in/out>-<reason>"
-            SELECT line.id * 8 + 4, %(cash_dims)s, line.company_id, s.config_id, s.id, line.create_uid,
-                   NULL, NULL, NULL, NULL, NULL,
-                   BTRIM(REGEXP_REPLACE(SUBSTR(line.payment_ref, LENGTH(s.name) + 2), '^[^-]*-', '')),
-                   %(no_money)s, NULL, 0, 0, 0, 0, 0, 0,
-                   GREATEST(line.amount, 0), GREATEST(-line.amount, 0), 0
-              FROM account_bank_statement_line line
-              JOIN pos_session s ON s.id = line.pos_session_id
-              JOIN res_company company ON company.id = line.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-             WHERE LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'
-
-            UNION ALL
-
-            SELECT s.id * 8 + 5, %(closing_dims)s, config.company_id, s.config_id, s.id, s.user_id,
-                   NULL, NULL, NULL, NULL, NULL, NULL,
-                   %(no_money)s, NULL, 0, 0, 0, 0, 0, 0, 0, 0, closing.difference
-              FROM pos_session s
-              JOIN pos_config config ON config.id = s.config_id
-              JOIN res_company company ON company.id = config.company_id
-              JOIN res_partner company_partner ON company_partner.id = company.partner_id
-              -- counted less expected (the opening, the cash moves and the cash taken); Odoo books
-              -- the difference as a statement line of its own, which is not a cash move
-              CROSS JOIN LATERAL (
-                  SELECT COALESCE(s.cash_register_balance_end_real, 0)
-                         - COALESCE(s.cash_register_balance_start, 0)
-                         - COALESCE((SELECT SUM(p.amount)
-                                       FROM pos_payment p
-                                       JOIN pos_payment_method method ON method.id = p.payment_method_id
-                                       JOIN pos_order o ON o.id = p.pos_order_id
-                                      WHERE p.session_id = s.id AND method.is_cash_count
-                                        AND o.state IN %(states)s), 0)
-                         - COALESCE((SELECT SUM(line.amount)
-                                       FROM account_bank_statement_line line
-                                      WHERE line.pos_session_id = s.id
-                                        AND LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'), 0)
-                         AS difference
-              ) closing
-             WHERE s.state = 'closed' AND closing.difference <> 0
+            -- a fence: each order's dimensions computed once, not once per line
+            OFFSET 0
             """,
-            order_dims=dims(SQL("o.date_order")),
-            entry_dims=dims(SQL("e.date")),
-            cash_dims=dims(SQL("line.create_date")),
-            closing_dims=dims(SQL("s.stop_at")),
-            order_money=SQL(", ").join(
-                SQL("f.%s / %s AS %s", SQL.identifier(name), rate, SQL.identifier(name)) for name in FACTS
-            ),
-            rate=rate,
+            **moment(SQL("o.date_order")),
             first_day=local(SQL("stat.first_date")),
-            order_day=local(SQL("o.date_order")),
-            no_ledger=nothing(
-                "settlement_amount", "deposit_amount", "cash_in", "cash_out", "cash_difference"
-            ),
-            no_money=SQL(", ").join(SQL("0") for _name in FACTS),
-            pays_later=pays_later_sql("journal"),
+            tz=with_tz("o.company_id"),
             states=LEDGER_STATES,
+        )
+        pos_values = {
+            name: SQL("o.%s", SQL.identifier(name))
+            for name in (
+                "date",
+                "hour",
+                "weekday",
+                "company_id",
+                "config_id",
+                "session_id",
+                "user_id",
+                "partner_id",
+                "segment",
+            )
+        }
+        pos_values.update(
+            # most orders are in the company's currency: no numeric division for them
+            {
+                name: SQL(
+                    "CASE WHEN o.rate = 1 THEN f.%s ELSE f.%s / o.rate END",
+                    SQL.identifier(name),
+                    SQL.identifier(name),
+                )
+                for name in FACTS
+            },
+            id=SQL("f.id"),
+            categ_id=SQL("f.categ_id"),
+            payment_method_id=SQL("f.payment_method_id"),
+            margin_percent=SQL("100 * f.margin / NULLIF(f.revenue_untaxed, 0)"),
+            order_count=SQL("f.order_count"),
+            customer_count=SQL("f.order_count"),
+            new_customer_count=SQL("f.order_count * o.new_customer"),
+            average_basket=SQL("CASE WHEN o.rate = 1 THEN f.revenue_total ELSE f.revenue_total / o.rate END"),
+        )
+        settled = SQL("LEAST(-e.amount_due, GREATEST(e.balance - e.amount_due, 0))")
+        # counted less expected (the opening, the cash moves and the cash taken); Odoo books the
+        # difference as a statement line of its own, which is not a cash move
+        closing_difference = SQL(
+            """
+            COALESCE(s.cash_register_balance_end_real, 0) - COALESCE(s.cash_register_balance_start, 0)
+            - COALESCE((SELECT SUM(p.amount)
+                          FROM pos_payment p
+                          JOIN pos_payment_method method ON method.id = p.payment_method_id
+                          JOIN pos_order o ON o.id = p.pos_order_id
+                         WHERE p.session_id = s.id AND method.is_cash_count AND o.state IN %(states)s), 0)
+            - COALESCE((SELECT SUM(line.amount)
+                          FROM account_bank_statement_line line
+                         WHERE line.pos_session_id = s.id
+                           AND LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'), 0)
+            """,
+            states=LEDGER_STATES,
+        )
+        return SQL(" UNION ALL ").join(
+            [
+                branch(pos_values, SQL("FROM (%s) f JOIN (%s) o ON o.id = f.order_id", facts, order_dims)),
+                # payments into customer accounts: dues settled first, the rest a deposit
+                branch(
+                    {
+                        **moment(SQL("e.date")),
+                        "id": SQL("e.id::bigint * 8 + 3"),
+                        "company_id": SQL("e.company_id"),
+                        "config_id": SQL("e.config_id"),
+                        "session_id": SQL("e.session_id"),
+                        "user_id": SQL("e.user_id"),
+                        "partner_id": SQL("e.partner_id"),
+                        "segment": SQL("customer.rfm_segment ->> e.company_id::text"),
+                        "settlement_amount": settled,
+                        "deposit_amount": SQL("-e.amount_due - %s", settled),
+                    },
+                    SQL(
+                        "FROM pos_customer_ledger_entry e %s "
+                        "JOIN res_partner customer ON customer.id = e.partner_id "
+                        "WHERE e.kind = 'payment' AND e.amount_due < 0",
+                        with_tz("e.company_id"),
+                    ),
+                ),
+                # cash put in or taken out: pos.session.try_cash_in_out labels it "<session>-<in/out>-<why>"
+                branch(
+                    {
+                        **moment(SQL("line.create_date")),
+                        "id": SQL("line.id::bigint * 8 + 4"),
+                        "company_id": SQL("line.company_id"),
+                        "config_id": SQL("s.config_id"),
+                        "session_id": SQL("s.id"),
+                        "user_id": SQL("line.create_uid"),
+                        "cash_reason": SQL(
+                            "BTRIM(REGEXP_REPLACE(SUBSTR(line.payment_ref, LENGTH(s.name) + 2), %s, ''))",
+                            "^[^-]*-",
+                        ),
+                        "cash_in": SQL("GREATEST(line.amount, 0)"),
+                        "cash_out": SQL("GREATEST(-line.amount, 0)"),
+                    },
+                    SQL(
+                        "FROM account_bank_statement_line line "
+                        "JOIN pos_session s ON s.id = line.pos_session_id  %s "
+                        "WHERE LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'",
+                        with_tz("line.company_id"),
+                    ),
+                ),
+                branch(
+                    {
+                        **moment(SQL("s.stop_at")),
+                        "id": SQL("s.id::bigint * 8 + 5"),
+                        "company_id": SQL("config.company_id"),
+                        "config_id": SQL("s.config_id"),
+                        "session_id": SQL("s.id"),
+                        "user_id": SQL("s.user_id"),
+                        "cash_difference": SQL("closing.difference"),
+                    },
+                    SQL(
+                        "FROM pos_session s JOIN pos_config config ON config.id = s.config_id %s "
+                        "CROSS JOIN LATERAL (SELECT %s AS difference) closing "
+                        "WHERE s.state = 'closed' AND closing.difference <> 0",
+                        with_tz("config.company_id"),
+                        closing_difference,
+                    ),
+                ),
+            ]
         )

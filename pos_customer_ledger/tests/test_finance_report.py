@@ -1,11 +1,17 @@
 """Issue 16: the shops' finance figures, from the till to the books."""
 
-from odoo.exceptions import AccessError
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..tools.dates import local_datetime
-from .common import AUDITOR_GROUPS, CASHIER_GROUPS, LedgerTestCommon
+from ..tools.dates import company_today, local_datetime, month_range
+from .common import AUDITOR_GROUPS, CASHIER_GROUPS, MANAGER_GROUPS, LedgerTestCommon
 
 MEASURES = [
     "revenue_untaxed:sum",
@@ -153,3 +159,83 @@ class TestFinanceReport(LedgerTestCommon):
         with self.assertRaises(AccessError):
             self.env["pos.finance.report"].with_user(self.cashier).search([])
         self.assertTrue(self.figures()[0]["order_count"])
+
+
+@tagged("post_install", "-at_install")
+class TestFinanceTarget(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = cls.company_user("target_manager", MANAGER_GROUPS)
+        cls.auditor = cls.company_user("target_auditor", AUDITOR_GROUPS)
+        cls.cashier = cls.company_user("target_cashier", CASHIER_GROUPS)
+        cls.Target = cls.env["pos.finance.target"].with_user(cls.manager)
+
+    def test_target_against_the_month_and_its_weekdays(self):
+        """Eight weeks of 10.00 a day and 30.00 on Saturdays: the month-end forecast adds to
+        the month so far each remaining day at its weekday's usual revenue, not a straight line."""
+        for days_ago in range(1, 57):
+            day = fields.Datetime.now() - timedelta(days=days_ago)
+            saturday = local_datetime(self.company, day).isoweekday() == 6
+            self.sync(self.customer, qty=3 if saturday else 1, days_ago=days_ago)
+        today = company_today(self.company)
+        target = self.Target.create({"month": today, "revenue_target": 1000.0, "customer_target": 2})
+        self.assertEqual(target.month, today.replace(day=1), "a month is set by any of its days")
+        first, last = month_range(today)
+        so_far = sum(
+            30.0 if (first + timedelta(days=n)).isoweekday() == 6 else 10.0
+            for n in range((today - first).days)
+        )
+        self.assertAlmostEqual(target.revenue_actual, so_far, places=2)
+        self.assertAlmostEqual(target.revenue_achieved, so_far / 10, places=1)
+        self.assertEqual(target.customer_actual, 1)
+        self.assertEqual(target.customer_achieved, 50.0)
+        remaining = sum(
+            30.0 if (today + timedelta(days=n)).isoweekday() == 6 else 10.0
+            for n in range((last - today).days + 1)
+        )
+        self.assertAlmostEqual(target.revenue_forecast, so_far + remaining, places=2)
+        # a shop's own target reads the shop's figures only
+        other_shop = self.Target.create({"month": today, "config_id": self.config.id, "revenue_target": 10.0})
+        self.assertAlmostEqual(other_shop.revenue_actual, so_far, places=2)
+
+    def test_bad_targets_are_refused(self):
+        today = company_today(self.company)
+        self.Target.create({"month": today, "revenue_target": 100.0})
+        for values in ({"month": today, "revenue_target": -1.0}, {"month": today.replace(day=1)}):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.Target.create(values)
+        self.assertEqual(self.Target.search_count([]), 1, "nothing half-written")
+        with self.assertRaises(AccessError):
+            self.Target.with_user(self.auditor).create({"month": today.replace(month=1)})
+        with self.assertRaises(AccessError):
+            self.env["pos.finance.target"].with_user(self.cashier).search([])
+
+    def test_targets_xlsx(self):
+        """Print > Targets (XLSX): target, actual, achieved and forecast; a shop's name stays text."""
+        self.sync(self.customer, days_ago=1)
+        self.config.name = '=HYPERLINK("http://x.test", "Shop")'
+        today = company_today(self.company)
+        target = self.Target.create({"month": today, "config_id": self.config.id, "revenue_target": 40.0})
+        report = self.env.ref("pos_customer_ledger.action_report_finance_target_xlsx")
+        self.assertEqual(report.binding_model_id.model, "pos.finance.target")
+        content, kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.auditor)
+            ._render_xlsx(report.report_name, target.ids, None)
+        )
+        self.assertEqual(kind, "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        header = [cell.value for cell in sheet[1]]
+        row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+        self.assertEqual(row["Shop"], '=HYPERLINK("http://x.test", "Shop")')
+        self.assertEqual(sheet["C2"].data_type, "s")
+        self.assertEqual(row["Month"], today.strftime("%Y-%m"))
+        self.assertEqual(row["Revenue Target"], 40.0)
+        self.assertAlmostEqual(row["Revenue"], target.revenue_actual, places=2)
+        self.assertAlmostEqual(row["Revenue Achieved"], target.revenue_achieved / 100, places=3)
+        self.assertAlmostEqual(row["Revenue Forecast"], target.revenue_forecast, places=2)
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(self.cashier)._render_xlsx(
+                report.report_name, target.ids, None
+            )

@@ -19,6 +19,7 @@ SECTIONS = {
     "menu_pos_customer_ledger_finance": [
         "menu_pos_finance_report_daily",
         "menu_pos_finance_report_monthly",
+        "menu_pos_finance_target",
     ],
     "menu_pos_customer_ledger_audit": [
         "menu_pos_customer_ledger_audit_overview",
@@ -71,6 +72,7 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_demand_forecast_accuracy",
     "menu_pos_finance_report_daily",
     "menu_pos_finance_report_monthly",
+    "menu_pos_finance_target",
 }
 # Odoo lets only administrators change settings
 ADMIN_ITEMS = {item for items in SECTIONS.values() for item in items}

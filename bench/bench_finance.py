@@ -1,0 +1,101 @@
+"""Time the finance pivot grouped by month on about 1,000,000 POS order lines,
+next to the same grouping on Odoo's own POS analysis (``report.pos.order``) and
+the bare SQL aggregate of the lines, from the same run.
+
+Copies the database bench_pos_sync.py leaves with the addon installed and adds
+two years of daily sales as bench_forecast.py generates them (its products,
+orders and regular customers). Each grouping runs once to warm the caches,
+then the best of three runs is printed.
+
+    ./dev.sh bench bench/bench_pos_sync.py      # once: the databases it copies
+    ./dev.sh bench bench/bench_finance.py [--products 13000] [--reuse]
+"""
+
+import time
+
+from bench_forecast import generate_sales
+from common import bench_parser, copy_database, ensure_databases, parse_args, run_odoo
+
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
+from odoo.tools import SQL
+
+# the measures the finance pivot shows by default
+FINANCE_MEASURES = [
+    "revenue_untaxed:sum",
+    "amount_tax:sum",
+    "revenue_total:sum",
+    "cogs:sum",
+    "margin:sum",
+    "margin_percent:avg",
+    "order_count:sum",
+    "customer_count:sum",
+    "average_basket:avg",
+]
+# the measures of Odoo's POS analysis pivot
+POS_MEASURES = ["price_total:sum", "price_subtotal_excl:sum", "margin:sum", "product_qty:sum", "__count"]
+
+
+def best_of(call, runs=3):
+    call()
+    timings = []
+    for _run in range(runs):
+        began = time.perf_counter()
+        result = call()
+        timings.append(time.perf_counter() - began)
+    return min(timings), result
+
+
+def main():
+    parser = bench_parser(__doc__)
+    parser.add_argument("--products", type=int, default=13000)
+    parser.add_argument("--reuse", action="store_true", help="reuse the database of the last run")
+    args = parse_args(parser)
+    name = f"{args.db_prefix}finance"
+    if not args.reuse:
+        ensure_databases(args)
+        copy_database(args.db.ledger, name)
+    else:
+        run_odoo(args.config, name, "-u", "pos_customer_ledger")
+    registry = Registry(name)
+    from odoo.addons.pos_customer_ledger.tools.dates import company_today  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        env = env(context={"allowed_company_ids": company.ids})
+        if not args.reuse:
+            began = time.perf_counter()
+            lines = generate_sales(env, args.products, company_today)
+            cr.commit()
+            print(f"generated {lines} order lines in {time.perf_counter() - began:.1f} s")
+        cr.execute("SELECT COUNT(*) FROM pos_order_line")
+        print(f"{cr.fetchone()[0]} POS order lines in the database")
+
+        finance_s, groups = best_of(
+            lambda: env["pos.finance.report"]._read_group([], ["date:month"], FINANCE_MEASURES)
+        )
+        pos_s, _pos_groups = best_of(
+            lambda: env["report.pos.order"]._read_group([], ["date:month"], POS_MEASURES)
+        )
+        bare_s, _bare = best_of(
+            lambda: env.execute_query(
+                SQL(
+                    """
+                    SELECT date_trunc('month', o.date_order), SUM(l.price_subtotal),
+                           SUM(l.price_subtotal_incl), SUM(l.total_cost), COUNT(DISTINCT o.id)
+                      FROM pos_order_line l JOIN pos_order o ON o.id = l.order_id
+                     WHERE o.state IN ('paid', 'done', 'invoiced')
+                     GROUP BY 1
+                    """
+                )
+            )
+        )
+        print(f"finance pivot by month ({len(groups)} months): {finance_s:.2f} s (target < 2 s)")
+        print(f"report.pos.order by month: {pos_s:.2f} s")
+        print(f"bare SQL aggregate of the lines: {bare_s:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
