@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.pos_customer_segment_history import RFM_SEGMENTS
+from ..tools.planner import LARGE_REPORTS, planner_settings
 from ..tools.posting_rules import LEDGER_STATES, pays_later_sql
 
 WEEKDAYS = [
@@ -149,9 +150,18 @@ class PosFinanceReport(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None):
         # the figures come from many models' tables, which the ORM cannot tell: all are written first
         self.env.flush_all()
-        # compiling this query's many expressions takes PostgreSQL's JIT longer than running them
-        self.env.cr.execute("SET LOCAL jit = off")
         return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def _read_group(self, *args, **kwargs):
+        # JIT would compile this query's many expressions longer than it runs them
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
+            return super()._read_group(*args, **kwargs)
+
+    @api.model
+    def search_fetch(self, *args, **kwargs):
+        with planner_settings(self.env.cr, **LARGE_REPORTS):
+            return super().search_fetch(*args, **kwargs)
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec not in RATIOS:
