@@ -57,6 +57,9 @@
             "pos_customer_ledger/static/src/settle_dues/**/*",
             "pos_customer_ledger/static/src/ledger_card/**/*",
         ],
+        "web.assets_backend": [
+            "pos_customer_ledger/static/src/finance_dashboard/**/*",
+        ],
         "web.assets_tests": [
             "pos_customer_ledger/static/tests/tours/**/*",
         ],

@@ -11,3 +11,4 @@ from . import pos_customer_ledger_cashier_figure
 from . import pos_customer_ledger_audit_overview
 from . import pos_finance_report
 from . import pos_finance_target_xlsx
+from . import pos_finance_dashboard

@@ -46,3 +46,4 @@ from . import test_audit_statistics
 from . import test_audit_overview
 from . import test_demand_forecast
 from . import test_finance_report
+from . import test_finance_dashboard_tour

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import openpyxl
 
-from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -239,3 +239,57 @@ class TestFinanceTarget(LedgerTestCommon):
             self.env["ir.actions.report"].with_user(self.cashier)._render_xlsx(
                 report.report_name, target.ids, None
             )
+
+
+@tagged("post_install", "-at_install")
+class TestFinanceDashboard(LedgerTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.auditor = cls.company_user("dashboard_auditor", AUDITOR_GROUPS)
+        cls.cashier = cls.company_user("dashboard_cashier", CASHIER_GROUPS)
+
+    def test_morning_figures(self):
+        """Today against the same weekday last week, the month against its target, best sellers,
+        dues and customers, as the shop owner's screen asks for them."""
+        self.sync(self.customer, qty=3)
+        self.sync(self.other_customer, qty=1, days_ago=7)
+        self.sync(self.customer, qty=2, payments=[(self.pay_later_pm, 21.40)])
+        today = company_today(self.company)
+        self.env["pos.finance.target"].create({"month": today, "revenue_target": 100.0})
+        Dashboard = self.env["pos.finance.dashboard"].with_user(self.auditor)
+        data = Dashboard.get_dashboard_data()
+        self.assertAlmostEqual(data["today"]["revenue"], 50.0, places=2)
+        self.assertEqual(data["today"]["orders"], 2)
+        self.assertEqual(data["today"]["customers"], 1)
+        self.assertAlmostEqual(data["today"]["basket"], (32.10 + 21.40) / 2, places=2)
+        self.assertAlmostEqual(data["last_week"]["revenue"], 10.0, places=2)
+        self.assertEqual(data["last_week"]["customers"], 1)
+        self.assertEqual(data["month"]["target"], 100.0)
+        self.assertAlmostEqual(data["month"]["achieved"], data["month"]["revenue"], places=1)
+        self.assertEqual(data["top_products"][0]["id"], self.product.id)
+        self.assertEqual(data["top_categories"][0]["id"], self.categ_basic.id)
+        self.assertEqual(len(data["margin_trend"]), 30)
+        self.assertAlmostEqual(data["dues"]["total"], 21.40, places=2)
+        self.assertEqual(data["dues"]["customers"], 1)
+        self.assertIn(self.config.id, [shop["id"] for shop in data["shops"]])
+        shop = Dashboard.get_dashboard_data(self.config.id)
+        self.assertAlmostEqual(shop["today"]["revenue"], 50.0, places=2)
+
+    def test_access_and_bad_shop(self):
+        with self.assertRaises(AccessError):
+            self.env["pos.finance.dashboard"].with_user(self.cashier).get_dashboard_data()
+        other_company = self.env["res.company"].create({"name": "Dashboard Other Company"})
+        other_shop = (
+            self.env["pos.config"]
+            .with_company(other_company)
+            .create(
+                {
+                    "name": "Other Shop",
+                    "company_id": other_company.id,
+                    "payment_method_ids": [Command.clear()],
+                }
+            )
+        )
+        with self.assertRaises(UserError):
+            self.env["pos.finance.dashboard"].with_user(self.auditor).get_dashboard_data(other_shop.id)

@@ -17,6 +17,7 @@ SECTIONS = {
         "menu_pos_customer_ledger_adjustment",
     ],
     "menu_pos_customer_ledger_finance": [
+        "menu_pos_finance_dashboard",
         "menu_pos_finance_report_daily",
         "menu_pos_finance_report_monthly",
         "menu_pos_finance_target",
@@ -70,6 +71,7 @@ AUDITOR_ITEMS = USER_ITEMS | {
     "menu_pos_customer_ledger_promotion",
     "menu_pos_demand_forecast",
     "menu_pos_demand_forecast_accuracy",
+    "menu_pos_finance_dashboard",
     "menu_pos_finance_report_daily",
     "menu_pos_finance_report_monthly",
     "menu_pos_finance_target",
