@@ -33,8 +33,8 @@ class PosFinanceTarget(models.Model):
         default=lambda self: month_range(company_today(self.env.company))[0],
         help="The first day of the month.",
     )
-    revenue_target = fields.Monetary(string="Revenue Target", help="Revenue untaxed, net of refunds.")
-    margin_target = fields.Monetary(string="Margin Target")
+    revenue_target = fields.Monetary(help="Revenue untaxed, net of refunds.")
+    margin_target = fields.Monetary()
     customer_target = fields.Integer(
         string="Customers Target", help="Distinct customers who buy in the month."
     )
@@ -42,14 +42,13 @@ class PosFinanceTarget(models.Model):
     revenue_actual = fields.Monetary(string="Revenue", compute="_compute_actuals")
     revenue_achieved = fields.Float(string="Revenue Achieved (%)", compute="_compute_actuals", digits=(16, 1))
     revenue_forecast = fields.Monetary(
-        string="Revenue Forecast",
         compute="_compute_actuals",
         help="The month's revenue so far plus its remaining days, each at the usual revenue of its weekday "
         "over the last 8 weeks, scaled by how this month compares with that pattern so far.",
     )
     margin_actual = fields.Monetary(string="Margin", compute="_compute_actuals")
     margin_achieved = fields.Float(string="Margin Achieved (%)", compute="_compute_actuals", digits=(16, 1))
-    margin_forecast = fields.Monetary(string="Margin Forecast", compute="_compute_actuals")
+    margin_forecast = fields.Monetary(compute="_compute_actuals")
     customer_actual = fields.Integer(string="Customers", compute="_compute_actuals")
     customer_achieved = fields.Float(
         string="Customers Achieved (%)", compute="_compute_actuals", digits=(16, 1)

@@ -135,7 +135,7 @@ class PosFinanceDashboard(models.AbstractModel):
             key, name = SQL("t.categ_id"), SQL("category.complete_name")
         rate = SQL("COALESCE(NULLIF(o.currency_rate, 0), 1)")
         self.env.flush_all()
-        return self.env.execute_query_dict(
+        rows = self.env.execute_query_dict(
             SQL(
                 """
                 SELECT %(key)s AS id, MIN(COALESCE(%(name)s, t.name ->> 'en_US')) AS name,
@@ -159,6 +159,15 @@ class PosFinanceDashboard(models.AbstractModel):
                 top=TOP,
             )
         )
+        if by == "product":
+            # variants of one product are told apart by their attributes
+            names = {
+                product.id: product.display_name
+                for product in self.env["product.product"].sudo().browse([row["id"] for row in rows])
+            }
+            for row in rows:
+                row["name"] = names[row["id"]]
+        return rows
 
     def _margin_trend(self, company, config, today):
         """The margin (%) of each of the last days, oldest first."""

@@ -102,7 +102,7 @@ class PosFinanceReport(models.Model):
     payment_method_id = fields.Many2one("pos.payment.method", string="Payment Method", readonly=True)
     cash_reason = fields.Char(string="Cash Move Reason", readonly=True)
 
-    revenue_untaxed = fields.Monetary(string="Revenue Untaxed", readonly=True, help="Net of refunds.")
+    revenue_untaxed = fields.Monetary(readonly=True, help="Net of refunds.")
     amount_tax = fields.Monetary(string="Tax", readonly=True)
     revenue_total = fields.Monetary(string="Revenue", readonly=True, help="Taxes included, net of refunds.")
     refund_amount = fields.Monetary(string="Refunds", readonly=True, help="Refunded lines, taxes included.")
@@ -128,7 +128,7 @@ class PosFinanceReport(models.Model):
         string="New Customers", readonly=True, help="Customers who bought for the first time that day."
     )
     average_basket = fields.Monetary(
-        string="Average Basket", readonly=True, aggregator="avg", help="Revenue per order, taxes included."
+        readonly=True, aggregator="avg", help="Revenue per order, taxes included."
     )
     payment_amount = fields.Monetary(string="Payments", readonly=True)
     pay_later_amount = fields.Monetary(
@@ -140,10 +140,10 @@ class PosFinanceReport(models.Model):
     deposit_amount = fields.Monetary(
         string="Deposits", readonly=True, help="Paid into customer accounts beyond what they owed."
     )
-    cash_in = fields.Monetary(string="Cash In", readonly=True, help="Cash put into the sessions.")
-    cash_out = fields.Monetary(string="Cash Out", readonly=True, help="Cash taken out of the sessions.")
+    cash_in = fields.Monetary(readonly=True, help="Cash put into the sessions.")
+    cash_out = fields.Monetary(readonly=True, help="Cash taken out of the sessions.")
     cash_difference = fields.Monetary(
-        string="Cash Difference", readonly=True, help="Counted less expected cash at the sessions' closing."
+        readonly=True, help="Counted less expected cash at the sessions' closing."
     )
 
     @api.model
