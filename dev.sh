@@ -31,7 +31,10 @@ MODULE=pos_customer_ledger
 BRIDGES=(pos_customer_ledger_mass_mailing)
 # Odoo addons the addon adapts to when they are installed (soft dependencies):
 # the addon's suite runs a second time on a database that has them
-SOFT_DEPENDENCIES=(pos_loyalty)
+SOFT_DEPENDENCIES=(pos_loyalty mis_builder_budget)
+# bridges to soft dependencies (OCA addons of requirements-oca.txt): they install
+# themselves with their dependency and are tested in the second pass
+SOFT_BRIDGES=(pos_customer_ledger_mis_builder)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -299,7 +302,7 @@ run_tests() {
     "$VENV/bin/pytest" -p no:cacheprovider -rs --odoo-http --odoo-database="$db" --odoo-config="$CONF" "$@"
 }
 
-ADDONS=("$MODULE" "${BRIDGES[@]}")
+ADDONS=("$MODULE" "${BRIDGES[@]}" "${SOFT_BRIDGES[@]}")
 
 # The static checks of .pre-commit-config.yaml that gate the run: ruff, pylint-odoo
 # with OCA's mandatory configuration, OCA's manifest/XML and PO checks, and every
@@ -349,7 +352,7 @@ cmd_test() {
     run_tests "$TEST_DB" "$MODULE/tests" "${BRIDGES[@]/%//tests}" "$@" || status=$?
     say "Running the addon's suite again with ${SOFT_DEPENDENCIES[*]} installed"
     recreate_db "$soft_db" "$MODULE" "${SOFT_DEPENDENCIES[@]}"
-    run_tests "$soft_db" "$MODULE/tests" "$@" || status=$?
+    run_tests "$soft_db" "$MODULE/tests" "${SOFT_BRIDGES[@]/%//tests}" "$@" || status=$?
     [ "$status" = 0 ] || die "the test suite failed (see above)"
 }
 
@@ -374,8 +377,8 @@ cmd_i18n() {
     setup
     local db=${1:-$TEST_DB} module dir
     module_installed "$db" || die "Database $db has no $MODULE installed; run ./dev.sh test first."
-    odoo -d "$db" -i "$(IFS=,; echo "${BRIDGES[*]}")" -u "$MODULE" --stop-after-init
-    for module in "$MODULE" "${BRIDGES[@]}"; do
+    odoo -d "$db" -i "$(IFS=,; echo "${BRIDGES[*]},${SOFT_BRIDGES[*]}")" -u "$MODULE" --stop-after-init
+    for module in "$MODULE" "${BRIDGES[@]}" "${SOFT_BRIDGES[@]}"; do
         dir="$ROOT/$module/i18n"
         mkdir -p "$dir"
         odoo -d "$db" --i18n-export="$dir/$module.pot" --modules="$module"

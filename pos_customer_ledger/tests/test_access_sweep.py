@@ -18,7 +18,7 @@ from odoo.addons.pos_customer_ledger.tools.access import RIGHTS, _refusal
 from .common import CASHIER_GROUPS, company_user
 
 ADDON_MODULES = "odoo.addons.pos_customer_ledger"  # the addon and its bridges
-ADDONS = ("pos_customer_ledger", "pos_customer_ledger_mass_mailing")
+ADDONS = ("pos_customer_ledger", "pos_customer_ledger_mass_mailing", "pos_customer_ledger_mis_builder")
 
 # Overrides of Odoo's own public methods: they keep Odoo's checks (access
 # rights and rules of the model), as the rest of Odoo calls them.

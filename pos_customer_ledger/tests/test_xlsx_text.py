@@ -16,6 +16,7 @@ from .common import LedgerTestCommon
 ADDONS = [
     Path(__file__).resolve().parents[1],
     Path(__file__).resolve().parents[2] / "pos_customer_ledger_mass_mailing",
+    Path(__file__).resolve().parents[2] / "pos_customer_ledger_mis_builder",
 ]
 WRITER = Path("pos_customer_ledger/tools/xlsx.py")
 CREATES_WORKBOOK = re.compile(r"\bWorkbook\s*\(|^\s*(import|from)\s+xlsxwriter\b", re.MULTILINE)
