@@ -14,12 +14,9 @@ then the best of three runs is printed.
 
 import time
 
-from bench_forecast import generate_sales
-from common import bench_parser, copy_database, ensure_databases, parse_args, run_odoo
+from bench_forecast import sales_database
+from common import bench_parser, parse_args
 
-import odoo
-from odoo import api
-from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 # the measures the finance pivot shows by default
@@ -53,24 +50,8 @@ def main():
     parser.add_argument("--products", type=int, default=13000)
     parser.add_argument("--reuse", action="store_true", help="reuse the database of the last run")
     args = parse_args(parser)
-    name = f"{args.db_prefix}finance"
-    if not args.reuse:
-        ensure_databases(args)
-        copy_database(args.db.ledger, name)
-    else:
-        run_odoo(args.config, name, "-u", "pos_customer_ledger")
-    registry = Registry(name)
-    from odoo.addons.pos_customer_ledger.tools.dates import company_today  # noqa: PLC0415
-
-    with registry.cursor() as cr:
-        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-        company = env.ref("base.main_company")
-        env = env(context={"allowed_company_ids": company.ids})
-        if not args.reuse:
-            began = time.perf_counter()
-            lines = generate_sales(env, args.products, company_today)
-            cr.commit()
-            print(f"generated {lines} order lines in {time.perf_counter() - began:.1f} s")
+    with sales_database(args, f"{args.db_prefix}finance") as (env, _company, _company_today):
+        cr = env.cr
         cr.execute("SELECT COUNT(*) FROM pos_order_line")
         print(f"{cr.fetchone()[0]} POS order lines in the database")
 

@@ -21,6 +21,7 @@ without the customers' rhythm, next to the seasonal naive's.
 
 import resource
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from common import bench_parser, copy_database, ensure_databases, parse_args, run_odoo
@@ -146,12 +147,11 @@ def generate_sales(env, products, company_today):
     return sum(env.cr.fetchone())
 
 
-def main():
-    parser = bench_parser(__doc__)
-    parser.add_argument("--products", type=int, default=20000)
-    parser.add_argument("--reuse", action="store_true", help="reuse the database of the last run")
-    args = parse_args(parser)
-    name = f"{args.db_prefix}forecast"
+@contextmanager
+def sales_database(args, name):
+    """(env, company, company_today) on ``name``: a copy of the ledger database
+    with two years of generated sales of ``args.products`` products, or the
+    last run's with ``args.reuse`` (its addon updated to this checkout)."""
     if not args.reuse:
         ensure_databases(args)
         copy_database(args.db.ledger, name)
@@ -171,6 +171,16 @@ def main():
             cr.commit()
             took = time.perf_counter() - began
             print(f"generated {lines} order lines of {args.products} products in {took:.1f} s")
+        yield env, company, company_today
+
+
+def main():
+    parser = bench_parser(__doc__)
+    parser.add_argument("--products", type=int, default=20000)
+    parser.add_argument("--reuse", action="store_true", help="reuse the database of the last run")
+    args = parse_args(parser)
+    with sales_database(args, f"{args.db_prefix}forecast") as (env, company, company_today):
+        cr = env.cr
         Forecast = env["pos.demand.forecast"].with_company(company)
         today = company_today(company)
 
