@@ -154,6 +154,18 @@ class TestFinanceReport(LedgerTestCommon):
         )
         self.assertEqual([group["hour"] for group in hours], [hour])
 
+    def test_discounts_and_weekdays(self):
+        """A 10% discount on two 10.00 lines gave 2.00 before tax; the figures group by weekday."""
+        order = self.sync(self.customer, lines=[(self.product, 2, 10.0)])
+        Report = self.env["pos.finance.report"].with_user(self.auditor)
+        domain = [("session_id", "=", self.pos_session.id), ("categ_id", "!=", False)]
+        (total,) = Report.read_group(domain, ["discount_amount:sum", "revenue_untaxed:sum"], [], lazy=False)
+        self.assertAlmostEqual(total["discount_amount"], 2.0, places=2)
+        self.assertAlmostEqual(total["revenue_untaxed"], 18.0, places=2)
+        weekday = str(local_datetime(self.company, order.date_order).isoweekday())
+        groups = Report.read_group(domain, ["revenue_untaxed:sum"], ["weekday"])
+        self.assertEqual([group["weekday"] for group in groups], [weekday])
+
     def test_access(self):
         self.sync(self.customer)
         with self.assertRaises(AccessError):
