@@ -45,6 +45,7 @@ DIMENSIONS = [
     ("config_id", "integer", "NULL"),
     ("session_id", "integer", "NULL"),
     ("user_id", "integer", "NULL"),
+    ("cashier", "varchar", "NULL"),
     ("partner_id", "integer", "NULL"),
     ("segment", "varchar", "NULL"),
     ("categ_id", "integer", "NULL"),
@@ -95,7 +96,11 @@ class PosFinanceReport(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     config_id = fields.Many2one("pos.config", string="Shop", readonly=True)
     session_id = fields.Many2one("pos.session", string="Session", readonly=True)
-    user_id = fields.Many2one("res.users", string="Cashier", readonly=True)
+    user_id = fields.Many2one("res.users", string="User", readonly=True)
+    cashier = fields.Char(
+        readonly=True,
+        help="The employee who rang the order up when Point of Sale HR records one, else the user.",
+    )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     segment = fields.Selection(RFM_SEGMENTS, string="Customer Segment", readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
@@ -263,9 +268,11 @@ class PosFinanceReport(models.Model):
                 },
             ),
         )
+        # with pos_hr the till records the employee who rang the order up
+        has_employee = "employee_id" in self.env["pos.order"]._fields
         order_dims = SQL(
             """
-            SELECT o.id, o.company_id, s.config_id, o.session_id, o.user_id,
+            SELECT o.id, o.company_id, s.config_id, o.session_id, o.user_id, %(cashier)s AS cashier,
                    %(date)s AS date, %(hour)s AS hour, %(weekday)s AS weekday,
                    customer.id AS partner_id, customer.rfm_segment ->> o.company_id::text AS segment,
                    COALESCE(NULLIF(o.currency_rate, 0), 1) AS rate,
@@ -273,6 +280,9 @@ class PosFinanceReport(models.Model):
               FROM pos_order o
               JOIN pos_session s ON s.id = o.session_id
               %(tz)s
+              JOIN res_users cashier_user ON cashier_user.id = o.user_id
+              JOIN res_partner cashier_partner ON cashier_partner.id = cashier_user.partner_id
+              %(employee_join)s
               LEFT JOIN res_partner buyer ON buyer.id = o.partner_id
               LEFT JOIN res_partner customer ON customer.id = buyer.commercial_partner_id
               LEFT JOIN pos_customer_ledger_partner_stat stat
@@ -283,6 +293,14 @@ class PosFinanceReport(models.Model):
             """,
             **moment(SQL("o.date_order")),
             first_day=local(SQL("stat.first_date")),
+            cashier=SQL("COALESCE(employee.name, cashier_partner.name)")
+            if has_employee
+            else SQL("cashier_partner.name"),
+            employee_join=(
+                SQL("LEFT JOIN hr_employee employee ON employee.id = o.employee_id")
+                if has_employee
+                else SQL()
+            ),
             tz=with_tz("o.company_id"),
             states=LEDGER_STATES,
         )
@@ -296,6 +314,7 @@ class PosFinanceReport(models.Model):
                 "config_id",
                 "session_id",
                 "user_id",
+                "cashier",
                 "partner_id",
                 "segment",
             )
