@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.access import ledger_right
-from ..tools.dates import company_today, day_start, month_range
+from ..tools.dates import company_today, company_tz_name, day_start, local_date_sql, month_range
 from ..tools.posting_rules import LEDGER_STATES
 
 TOP = 5
@@ -170,11 +170,42 @@ class PosFinanceDashboard(models.AbstractModel):
         return rows
 
     def _margin_trend(self, company, config, today):
-        """The margin (%) of each of the last days, oldest first."""
-        return [
-            {"date": str(today - timedelta(days=back)), **self._figures(company, config, day, day)}
-            for back, day in ((back, today - timedelta(days=back)) for back in range(TREND_DAYS, 0, -1))
-        ]
+        """Revenue, margin and margin (%) of each of the last days, oldest first: one query."""
+        first = today - timedelta(days=TREND_DAYS)
+        rate = SQL("COALESCE(NULLIF(o.currency_rate, 0), 1)")
+        self.env.flush_all()
+        by_day = {
+            day: (revenue, margin)
+            for day, revenue, margin in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT %(day)s, SUM(l.price_subtotal / %(rate)s),
+                           SUM((l.price_subtotal - COALESCE(l.total_cost, 0)) / %(rate)s)
+                      FROM pos_order o
+                      JOIN pos_session s ON s.id = o.session_id
+                      JOIN pos_order_line l ON l.order_id = o.id
+                     WHERE %(orders)s
+                     GROUP BY 1
+                    """,
+                    day=local_date_sql(SQL("o.date_order"), company_tz_name(company)),
+                    rate=rate,
+                    orders=self._orders_sql(company, config, first, today - timedelta(days=1)),
+                )
+            )
+        }
+        trend = []
+        for back in range(TREND_DAYS, 0, -1):
+            day = today - timedelta(days=back)
+            revenue, margin = by_day.get(day, (0.0, 0.0))
+            trend.append(
+                {
+                    "date": str(day),
+                    "revenue": revenue,
+                    "margin": margin,
+                    "margin_percent": 100 * margin / revenue if revenue else 0.0,
+                }
+            )
+        return trend
 
     def _cash_differences(self, company, config, today):
         """The sessions closed in the last days with a cash difference, latest first."""

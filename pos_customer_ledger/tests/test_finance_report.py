@@ -288,6 +288,10 @@ class TestFinanceDashboard(LedgerTestCommon):
         self.assertEqual(data["top_products"][0]["id"], self.product.id)
         self.assertEqual(data["top_categories"][0]["id"], self.categ_basic.id)
         self.assertEqual(len(data["margin_trend"]), 30)
+        week_ago = {day["date"]: day["revenue"] for day in data["margin_trend"]}[
+            str(today - timedelta(days=7))
+        ]
+        self.assertAlmostEqual(week_ago, 10.0, places=2)
         self.assertAlmostEqual(data["dues"]["total"], 21.40, places=2)
         self.assertEqual(data["dues"]["customers"], 1)
         self.assertIn(self.config.id, [shop["id"] for shop in data["shops"]])
