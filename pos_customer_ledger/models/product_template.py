@@ -29,8 +29,12 @@ class ProductTemplate(models.Model):
 
     def _compute_demand_forecast(self):
         Forecast = self.env["pos.demand.forecast"]
+        # one search for every template shown, not one per template
+        every = Forecast.search([("product_id", "in", self.product_variant_ids.ids)])
         for template in self:
-            forecasts = Forecast.search([("product_id", "in", template.product_variant_ids.ids)])
+            forecasts = every.filtered(
+                lambda forecast, template=template: forecast.product_id.product_tmpl_id == template._origin
+            )
             single = forecasts if len(forecasts) == 1 else Forecast
             template.demand_forecast_count = len(forecasts)
             template.demand_forecast_method = single.method
