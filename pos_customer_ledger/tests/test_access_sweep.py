@@ -254,6 +254,37 @@ class TestAccessSweep(HttpCase):
 
     # ------------------------------------------------- company isolation
 
+    def test_finance_stays_in_its_company(self):
+        """Company A's finance figures, targets and dashboard, through RPC: A's auditor
+        sees A's; B's auditor sees none of them and gets B's dashboard; a portal user gets nothing."""
+        today = fields.Date.to_string(fields.Date.today())
+        self.env["pos.finance.target"].create(
+            {"company_id": self.company_a.id, "month": today, "revenue_target": 100.0}
+        )
+        self.login(self.users["auditor"])
+        figures = self.rpc_ok(
+            "pos.finance.report", "search_read", [[]], {"fields": ["company_id"], "limit": 5}
+        )
+        self.assertTrue(figures, "the demo data has POS figures in company A")
+        self.assertEqual({row["company_id"][0] for row in figures}, {self.company_a.id})
+        self.assertTrue(self.rpc_ok("pos.finance.target", "search_read", [[]], {"fields": ["month"]}))
+        self.login(self.other_auditor)
+        self.assertEqual(
+            self.rpc_ok("pos.finance.report", "search_read", [[("company_id", "=", self.company_a.id)]]), []
+        )
+        self.assertEqual(self.rpc_ok("pos.finance.target", "search_read", [[]]), [])
+        self.assertEqual(
+            self.rpc_ok("pos.finance.dashboard", "get_dashboard_data")["company"], self.company_b.name
+        )
+        self.login(self.users["portal"])
+        for model, method in (
+            ("pos.finance.report", "search_read"),
+            ("pos.finance.target", "search_read"),
+            ("pos.finance.dashboard", "get_dashboard_data"),
+        ):
+            _result, error = self.rpc(model, method, [[]] if method == "search_read" else [])
+            self.assertEqual(error and error[0], "odoo.exceptions.AccessError", f"{model}.{method}")
+
     def test_other_company_sees_none_of_company_a(self):
         """Aged dues, their snapshot rows, the accounting comparison and the
         generated files of company A stay in company A, and with the user who
