@@ -28,6 +28,9 @@ from . import pos_customer_preference_tag
 from . import pos_customer_segment_history
 from . import pos_order
 from . import pos_session
+from . import pos_finance_fact
+from . import pos_order_line
+from . import pos_payment
 from . import res_company
 from . import res_config_settings
 from . import res_partner

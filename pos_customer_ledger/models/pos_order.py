@@ -33,6 +33,12 @@ class PosOrder(models.Model):
         )
         return res
 
+    def write(self, vals):
+        sessions = self.session_id
+        result = super().write(vals)
+        self.env["pos.finance.fact"]._unsummarize_changed(self, vals, sessions | self.session_id)
+        return result
+
     @api.model
     def _process_order(self, order, existing_order):
         if order.get("partner_id") and order.get("state") != "draft":

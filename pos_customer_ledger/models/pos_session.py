@@ -1,8 +1,22 @@
-from odoo import models
+from odoo import fields, models
 
 
 class PosSession(models.Model):
     _inherit = "pos.session"
+
+    finance_summarized = fields.Boolean(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The finance report reads this closed session's figures from their summary (pos.finance.fact).",
+    )
+
+    def _validate_session(self, balancing_account=False, amount_to_balance=0, bank_payment_method_diffs=None):
+        result = super()._validate_session(balancing_account, amount_to_balance, bank_payment_method_diffs)
+        # after the closing: Odoo fills the lines' FIFO or average cost on its way
+        if self.state == "closed":
+            self.env["pos.finance.fact"].sudo()._summarize(self)
+        return result
 
     def _create_pay_later_receivable_lines(self, data):
         data = super()._create_pay_later_receivable_lines(data)

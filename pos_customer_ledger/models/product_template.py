@@ -27,6 +27,17 @@ class ProductTemplate(models.Model):
         groups=AUDITOR,
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "categ_id" in vals:
+            # the finance summaries of its past sales hold its former category
+            self.env["pos.finance.fact"].sudo()._unsummarize_orders(
+                "o.id IN (SELECT l.order_id FROM pos_order_line l "
+                "JOIN product_product p ON p.id = l.product_id WHERE p.product_tmpl_id = ANY(%s))",
+                self.ids,
+            )
+        return result
+
     def _compute_demand_forecast(self):
         Forecast = self.env["pos.demand.forecast"]
         # one search for every template shown, not one per template

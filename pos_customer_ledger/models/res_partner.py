@@ -209,6 +209,25 @@ class ResPartner(models.Model):
         string="Anonymised On", readonly=True, copy=False, groups=LEDGER_GROUP
     )
 
+    def write(self, vals):
+        family = self.browse()
+        if "parent_id" in vals or "is_company" in vals:
+            family = self.sudo().with_context(active_test=False).search([("id", "child_of", self.ids)])
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in family}
+        result = super().write(vals)
+        Fact = self.env["pos.finance.fact"].sudo()
+        # the finance summaries hold each order under its customer's company, its day in the company's zone
+        moved = [
+            partner.id for partner in family if partner.commercial_partner_id.id != commercial[partner.id]
+        ]
+        if moved:
+            Fact._unsummarize_orders("o.partner_id = ANY(%s)", moved)
+        if "tz" in vals:
+            companies = self.env["res.company"].sudo().search([("partner_id", "in", self.ids)])
+            if companies:
+                Fact._unsummarize_orders("o.company_id = ANY(%s)", companies.ids)
+        return result
+
     @api.depends_context("company")
     def _compute_ledger_profile(self):
         company = self.env.company

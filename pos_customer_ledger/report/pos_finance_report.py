@@ -2,8 +2,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.pos_customer_segment_history import RFM_SEGMENTS
-from ..tools.planner import LARGE_REPORTS, planner_settings
-from ..tools.posting_rules import LEDGER_STATES, pays_later_sql
+from ..models.pos_finance_fact import DIMENSIONS as DIMENSIONS_SUMMED
+from ..models.pos_finance_fact import FACTS as SUMMED
+from ..tools.planner import planner_settings
+from ..tools.posting_rules import pays_later_sql
 
 WEEKDAYS = [
     ("1", "Monday"),
@@ -21,7 +23,7 @@ RATIOS = {
     "customer_count:sum": "COUNT(DISTINCT %(partner_id)s) FILTER (WHERE %(order_count)s > 0)",
     "new_customer_count:sum": "COUNT(DISTINCT %(partner_id)s) FILTER (WHERE %(new_customer_count)s > 0)",
 }
-# the facts of the POS's lines, orders and payments, in the order's currency
+# the report's sums of the POS's lines, orders and payments
 FACTS = [
     "revenue_untaxed",
     "amount_tax",
@@ -33,6 +35,9 @@ FACTS = [
     "payment_amount",
     "pay_later_amount",
 ]
+# figures a large report reads once: no JIT, sorts in memory; nested loops stay,
+# for the indexes that find the open sessions' few orders
+FINANCE_REPORT = {"jit": "off", "work_mem": "64MB"}
 
 
 # (column, SQL type, value in a branch that has none) of the report's union
@@ -64,14 +69,6 @@ COLUMNS = [
         (name, "numeric", "0")
         for name in ("settlement_amount", "deposit_amount", "cash_in", "cash_out", "cash_difference")
     ),
-]
-FACT_COLUMNS = [
-    ("id", "bigint", "NULL"),
-    ("order_id", "integer", "NULL"),
-    ("categ_id", "integer", "NULL"),
-    ("payment_method_id", "integer", "NULL"),
-    *((name, "numeric", "0") for name in FACTS),
-    ("order_count", "integer", "0"),
 ]
 
 
@@ -160,12 +157,12 @@ class PosFinanceReport(models.Model):
     @api.model
     def _read_group(self, *args, **kwargs):
         # JIT would compile this query's many expressions longer than it runs them
-        with planner_settings(self.env.cr, **LARGE_REPORTS):
+        with planner_settings(self.env.cr, **FINANCE_REPORT):
             return super()._read_group(*args, **kwargs)
 
     @api.model
     def search_fetch(self, *args, **kwargs):
-        with planner_settings(self.env.cr, **LARGE_REPORTS):
+        with planner_settings(self.env.cr, **FINANCE_REPORT):
             return super().search_fetch(*args, **kwargs)
 
     def _read_group_select(self, aggregate_spec, query):
@@ -215,98 +212,24 @@ class PosFinanceReport(models.Model):
                 SQL(company_column),
             )
 
-        facts = SQL(
+        # closed sessions summed once (pos.finance.fact), the others read line by line
+        pos_rows = SQL(
             """
-            SELECT %(line)s
-              FROM pos_order_line l
-              JOIN product_product pp ON pp.id = l.product_id
-              JOIN product_template t ON t.id = pp.product_tmpl_id
+            SELECT f.id::bigint * 8 + 6 AS id, %(stored)s FROM pos_finance_fact f
             UNION ALL
-            SELECT %(order)s FROM pos_order o
-            UNION ALL
-            SELECT %(payment)s
-              FROM pos_payment p
-              JOIN pos_payment_method method ON method.id = p.payment_method_id
-              LEFT JOIN account_journal journal ON journal.id = method.journal_id
+            SELECT * FROM (%(live)s) live
             """,
-            line=row(
-                FACT_COLUMNS,
-                {
-                    "id": SQL("l.id::bigint * 8"),
-                    "order_id": SQL("l.order_id"),
-                    "categ_id": SQL("t.categ_id"),
-                    "revenue_untaxed": SQL("l.price_subtotal"),
-                    "amount_tax": SQL("l.price_subtotal_incl - l.price_subtotal"),
-                    "revenue_total": SQL("l.price_subtotal_incl"),
-                    "refund_amount": SQL("CASE WHEN l.qty < 0 THEN -l.price_subtotal_incl ELSE 0 END"),
-                    "discount_amount": SQL(
-                        "CASE WHEN l.qty > 0 THEN l.qty * l.price_unit * l.discount / 100 ELSE 0 END"
-                    ),
-                    "cogs": SQL("COALESCE(l.total_cost, 0)"),
-                    "margin": SQL("l.price_subtotal - COALESCE(l.total_cost, 0)"),
-                },
+            stored=SQL(", ").join(
+                SQL.identifier("f", name) for name in [*DIMENSIONS_SUMMED, *SUMMED, "order_count"]
             ),
-            order=row(
-                FACT_COLUMNS,
-                {
-                    "id": SQL("o.id::bigint * 8 + 1"),
-                    "order_id": SQL("o.id"),
-                    # an order of no products settles dues: no sale
-                    "order_count": SQL("EXISTS (SELECT FROM pos_order_line l WHERE l.order_id = o.id)::int"),
-                },
-            ),
-            payment=row(
-                FACT_COLUMNS,
-                {
-                    "id": SQL("p.id::bigint * 8 + 2"),
-                    "order_id": SQL("p.pos_order_id"),
-                    "payment_method_id": SQL("p.payment_method_id"),
-                    "payment_amount": SQL("p.amount"),
-                    "pay_later_amount": SQL(
-                        "CASE WHEN %s AND p.amount > 0 THEN p.amount ELSE 0 END", pays_later_sql("journal")
-                    ),
-                },
-            ),
+            live=self.env["pos.finance.fact"]._rows_sql(SQL("s.finance_summarized IS NOT TRUE")),
         )
         # with pos_hr the till records the employee who rang the order up
         has_employee = "employee_id" in self.env["pos.order"]._fields
-        order_dims = SQL(
-            """
-            SELECT o.id, o.company_id, s.config_id, o.session_id, o.user_id, %(cashier)s AS cashier,
-                   %(date)s AS date, %(hour)s AS hour, %(weekday)s AS weekday,
-                   customer.id AS partner_id, customer.rfm_segment ->> o.company_id::text AS segment,
-                   COALESCE(NULLIF(o.currency_rate, 0), 1) AS rate,
-                   (%(first_day)s::date = %(date)s)::int AS new_customer
-              FROM pos_order o
-              JOIN pos_session s ON s.id = o.session_id
-              %(tz)s
-              JOIN res_users cashier_user ON cashier_user.id = o.user_id
-              JOIN res_partner cashier_partner ON cashier_partner.id = cashier_user.partner_id
-              %(employee_join)s
-              LEFT JOIN res_partner buyer ON buyer.id = o.partner_id
-              LEFT JOIN res_partner customer ON customer.id = buyer.commercial_partner_id
-              LEFT JOIN pos_customer_ledger_partner_stat stat
-                     ON stat.partner_id = customer.id AND stat.company_id = o.company_id
-             WHERE o.state IN %(states)s
-            -- a fence: each order's dimensions computed once, not once per line
-            OFFSET 0
-            """,
-            **moment(SQL("o.date_order")),
-            first_day=local(SQL("stat.first_date")),
-            cashier=SQL("COALESCE(employee.name, cashier_partner.name)")
-            if has_employee
-            else SQL("cashier_partner.name"),
-            employee_join=(
-                SQL("LEFT JOIN hr_employee employee ON employee.id = o.employee_id")
-                if has_employee
-                else SQL()
-            ),
-            tz=with_tz("o.company_id"),
-            states=LEDGER_STATES,
-        )
         pos_values = {
-            name: SQL("o.%s", SQL.identifier(name))
+            name: SQL("f.%s", SQL.identifier(name))
             for name in (
+                "id",
                 "date",
                 "hour",
                 "weekday",
@@ -314,51 +237,56 @@ class PosFinanceReport(models.Model):
                 "config_id",
                 "session_id",
                 "user_id",
-                "cashier",
                 "partner_id",
-                "segment",
+                "categ_id",
+                "payment_method_id",
+                *SUMMED,
+                "order_count",
             )
+            if name != "payment_in"
         }
         pos_values.update(
-            # most orders are in the company's currency: no numeric division for them
-            {
-                name: SQL(
-                    "CASE WHEN o.rate = 1 THEN f.%s ELSE f.%s / o.rate END",
-                    SQL.identifier(name),
-                    SQL.identifier(name),
-                )
-                for name in FACTS
-            },
-            id=SQL("f.id"),
-            categ_id=SQL("f.categ_id"),
-            payment_method_id=SQL("f.payment_method_id"),
+            cashier=SQL("COALESCE(employee.name, cashier_partner.name)")
+            if has_employee
+            else SQL("cashier_partner.name"),
+            segment=SQL("customer.rfm_segment ->> f.company_id::text"),
+            pay_later_amount=SQL(
+                "CASE WHEN f.payment_method_id IS NOT NULL AND %s THEN f.payment_in ELSE 0 END",
+                pays_later_sql("journal"),
+            ),
             margin_percent=SQL("100 * f.margin / NULLIF(f.revenue_untaxed, 0)"),
-            order_count=SQL("f.order_count"),
             customer_count=SQL("f.order_count"),
-            new_customer_count=SQL("f.order_count * o.new_customer"),
-            average_basket=SQL("CASE WHEN o.rate = 1 THEN f.revenue_total ELSE f.revenue_total / o.rate END"),
+            new_customer_count=SQL(
+                "f.order_count * COALESCE((%s::date = f.date)::int, 0)", local(SQL("stat.first_date"))
+            ),
+            average_basket=SQL("f.revenue_total"),
+        )
+        # every join below is on a unique key and optional: PostgreSQL drops those a query does not read
+        pos_joins = SQL(
+            """
+            FROM (%(rows)s) f
+            LEFT JOIN res_company company ON company.id = f.company_id
+            LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+            LEFT JOIN res_users cashier_user ON cashier_user.id = f.user_id
+            LEFT JOIN res_partner cashier_partner ON cashier_partner.id = cashier_user.partner_id
+            %(employee_join)s
+            LEFT JOIN res_partner customer ON customer.id = f.partner_id
+            LEFT JOIN pos_customer_ledger_partner_stat stat
+                   ON stat.partner_id = f.partner_id AND stat.company_id = f.company_id
+            LEFT JOIN pos_payment_method method ON method.id = f.payment_method_id
+            LEFT JOIN account_journal journal ON journal.id = method.journal_id
+            """,
+            rows=pos_rows,
+            employee_join=(
+                SQL("LEFT JOIN hr_employee employee ON employee.id = f.employee_id")
+                if has_employee
+                else SQL()
+            ),
         )
         settled = SQL("LEAST(-e.amount_due, GREATEST(e.balance - e.amount_due, 0))")
-        # counted less expected (the opening, the cash moves and the cash taken); Odoo books the
-        # difference as a statement line of its own, which is not a cash move
-        closing_difference = SQL(
-            """
-            COALESCE(s.cash_register_balance_end_real, 0) - COALESCE(s.cash_register_balance_start, 0)
-            - COALESCE((SELECT SUM(p.amount)
-                          FROM pos_payment p
-                          JOIN pos_payment_method method ON method.id = p.payment_method_id
-                          JOIN pos_order o ON o.id = p.pos_order_id
-                         WHERE p.session_id = s.id AND method.is_cash_count AND o.state IN %(states)s), 0)
-            - COALESCE((SELECT SUM(line.amount)
-                          FROM account_bank_statement_line line
-                         WHERE line.pos_session_id = s.id
-                           AND LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'), 0)
-            """,
-            states=LEDGER_STATES,
-        )
         return SQL(" UNION ALL ").join(
             [
-                branch(pos_values, SQL("FROM (%s) f JOIN (%s) o ON o.id = f.order_id", facts, order_dims)),
+                branch(pos_values, pos_joins),
                 # payments into customer accounts: dues settled first, the rest a deposit
                 branch(
                     {
@@ -401,24 +329,6 @@ class PosFinanceReport(models.Model):
                         "JOIN pos_session s ON s.id = line.pos_session_id  %s "
                         "WHERE LEFT(line.payment_ref, LENGTH(s.name) + 1) = s.name || '-'",
                         with_tz("line.company_id"),
-                    ),
-                ),
-                branch(
-                    {
-                        **moment(SQL("s.stop_at")),
-                        "id": SQL("s.id::bigint * 8 + 5"),
-                        "company_id": SQL("config.company_id"),
-                        "config_id": SQL("s.config_id"),
-                        "session_id": SQL("s.id"),
-                        "user_id": SQL("s.user_id"),
-                        "cash_difference": SQL("closing.difference"),
-                    },
-                    SQL(
-                        "FROM pos_session s JOIN pos_config config ON config.id = s.config_id %s "
-                        "CROSS JOIN LATERAL (SELECT %s AS difference) closing "
-                        "WHERE s.state = 'closed' AND closing.difference <> 0",
-                        with_tz("config.company_id"),
-                        closing_difference,
                     ),
                 ),
             ]

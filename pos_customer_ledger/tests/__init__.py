@@ -46,4 +46,5 @@ from . import test_audit_statistics
 from . import test_audit_overview
 from . import test_demand_forecast
 from . import test_finance_report
+from . import test_finance_summary
 from . import test_finance_dashboard_tour

@@ -58,6 +58,24 @@ EXEMPT = {
     ): "ORM read: auditors only by access rights, with large-report settings",
     ("pos.finance.target", "create"): "ORM create: managers only by access rights; a month is its first day",
     ("pos.finance.target", "write"): "ORM write: managers only by access rights; a month is its first day",
+    ("pos.order", "write"): "Odoo's write; a summed session's change sends it back to the finance lines",
+    (
+        "pos.order.line",
+        "create",
+    ): "Odoo's create; a summed session's change sends it back to the finance lines",
+    ("pos.order.line", "write"): "Odoo's write; a summed session's change sends it back to the finance lines",
+    (
+        "pos.order.line",
+        "unlink",
+    ): "Odoo's unlink; a summed session's change sends it back to the finance lines",
+    ("pos.payment", "create"): "Odoo's create; a summed session's change sends it back to the finance lines",
+    ("pos.payment", "write"): "Odoo's write; a summed session's change sends it back to the finance lines",
+    ("pos.payment", "unlink"): "Odoo's unlink; a summed session's change sends it back to the finance lines",
+    (
+        "product.template",
+        "write",
+    ): "Odoo's write; a new category sends the product's sessions back to their lines",
+    ("res.partner", "write"): "Odoo's write; a new company or time zone sends sessions back to their lines",
 }
 
 # kind of user -> the ledger rights they hold (tools/access.py RIGHTS)

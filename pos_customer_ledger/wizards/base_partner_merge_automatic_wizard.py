@@ -30,4 +30,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                         survivor=dst_partner.sudo().display_name,
                     )
                 )
+        # the finance summaries hold the merged customers' orders under their former customer
+        self.env["pos.finance.fact"].sudo()._unsummarize_orders(
+            "o.partner_id = ANY(%s)",
+            partners.sudo().with_context(active_test=False).search([("id", "child_of", partners.ids)]).ids,
+        )
         return super()._merge(partner_ids, dst_partner, extra_checks)
