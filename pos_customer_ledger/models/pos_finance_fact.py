@@ -31,7 +31,7 @@ DIMENSIONS = [
     "categ_id",
     "payment_method_id",
 ]
-SUMMARY_BATCH = 200  # sessions per transaction of the cron
+SUMMARY_BATCH = 50  # sessions per transaction of the cron
 # the fields the summary reads, per model: a change to one of them in a summarized
 # session sends the session back to the live figures until the cron sums it again
 SUMMARIZED_FIELDS = {
