@@ -325,7 +325,8 @@ class PosFinanceFact(models.Model):
         to the live figures when a field the summary reads changed."""
         if SUMMARIZED_FIELDS[records._name].isdisjoint(vals):
             return
-        summarized = sessions.filtered(
+        # the flag is the administrators' to see, the change may be a cashier's
+        summarized = sessions.sudo().filtered(
             lambda session: session.state == "closed" and session.finance_summarized
         )
         if summarized:
