@@ -77,7 +77,7 @@ class PosFinanceFact(models.Model):
     # hr.employee when Point of Sale HR is installed, which this addon does not need
     employee_id = fields.Integer(string="Employee", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    date = fields.Date(readonly=True)
+    date = fields.Date(readonly=True, index=True)
     hour = fields.Integer(readonly=True)
     weekday = fields.Char(readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
